@@ -1,0 +1,33 @@
+#!/bin/sh
+# Build step run by Maven (package phase): the jlinked runtime and the
+# compressed documentation, into TARGET. Reproducible: same JDK, same bytes.
+set -eu
+TARGET=$1
+BASEDIR=$(cd "$(dirname "$0")/.." && pwd)
+JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
+
+# The JDK modules Undertow + XNIO + Gson + Log4j 2 need (see docs/packaging.md):
+#   java.desktop (java.beans for log4j-core), java.security.sasl (xnio),
+#   jdk.unsupported (jboss-threads, sun.misc.Unsafe), java.management (log4j, xnio JMX).
+MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.security.sasl,jdk.unsupported
+
+rm -rf "$TARGET/runtime"
+"$JAVA_HOME/bin/jlink" --module-path "$JAVA_HOME/jmods" --add-modules "$MODULES" \
+    --strip-debug --no-header-files --no-man-pages --compress=2 \
+    --output "$TARGET/runtime"
+# Native code the daemon never loads (AWT, fonts, images, sound): dropping it
+# saves space and keeps the package's library dependencies to libc and zlib.
+for lib in libawt.so libawt_headless.so libawt_xawt.so libfontmanager.so libjavajpeg.so \
+           liblcms.so libmlib_image.so libsplashscreen.so libjsound.so; do
+    rm -f "$TARGET/runtime/lib/$lib"
+done
+rm -f "$TARGET/runtime/bin/keytool"
+find "$TARGET/runtime" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper -o -name jexec \) \
+    -exec strip --strip-unneeded {} +
+# Not needed on hosts with less than 32 GiB heap (we never use that much).
+rm -f "$TARGET/runtime/lib/server/classes_nocoops.jsa" "$TARGET/runtime/lib/server/classes.jsa"
+# Legal notices stay (lintian: copyright), the runtime "release" file too.
+
+mkdir -p "$TARGET/doc"
+gzip -9 -n -c "$BASEDIR/debian/changelog" >"$TARGET/doc/changelog.gz"
+gzip -9 -n -c "$BASEDIR/README.md" >"$TARGET/doc/README.md.gz"

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Builds (once) the cached images the package tests need:
+#   $CACHE/bookworm-systemd.tar  a debootstrapped bookworm with systemd, booted by nspawn
+#   $CACHE/piuparts-base.tgz     piuparts' base chroot
+# Each is rebuilt when its recipe (this file) changes: the recipe hash is stored beside it.
+set -eu
+CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mkdir -p "$CACHE"
+recipe=$(sha256sum "$0" | cut -d' ' -f1)
+
+fresh() { [ -s "$CACHE/$1" ] && [ "$(cat "$CACHE/$1.recipe" 2>/dev/null)" = "$recipe" ]; }
+
+if ! fresh bookworm-systemd.tar; then
+    echo "cache-images: debootstrapping bookworm with systemd (about a minute)"
+    root=$(mktemp -d "$CACHE/root.XXXXXX")
+    trap 'rm -rf "$root"' EXIT
+    # Packages the scalebox .deb depends on are included so that installing it
+    # inside the container needs no network.
+    debootstrap --variant=minbase \
+        --include=systemd,systemd-sysv,dbus,curl,iproute2,nftables,e2fsprogs,init-system-helpers,procps \
+        bookworm "$root" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
+        || { tail -20 "$CACHE/debootstrap.log"; exit 1; }
+    # The operator's host runs systemd-networkd (package.md: the bridge is a networkd bridge).
+    chroot "$root" systemctl enable systemd-networkd.service >/dev/null 2>&1
+    echo scalebox-test >"$root/etc/hostname"
+    printf '127.0.0.1 localhost\n127.0.1.1 scalebox-test\n' >"$root/etc/hosts"
+    rm -f "$root/var/cache/apt/archives/"*.deb
+    tar -C "$root" -cf "$CACHE/bookworm-systemd.tar.tmp" .
+    mv "$CACHE/bookworm-systemd.tar.tmp" "$CACHE/bookworm-systemd.tar"
+    echo "$recipe" >"$CACHE/bookworm-systemd.tar.recipe"
+    rm -rf "$root"; trap - EXIT
+fi
+
+if ! fresh piuparts-base.tgz; then
+    echo "cache-images: building piuparts base tarball (about two minutes)"
+    # piuparts needs a package to build the base; --save happens before testing it, so an
+    # empty pass with a tiny real package is enough. We pass no package: use -s with --do-not-...
+    tmp=$(mktemp -d)
+    piuparts --no-eatmydata -d bookworm -m "$MIRROR" --save "$CACHE/piuparts-base.tgz.tmp" \
+        --apt hostname >"$CACHE/piuparts-base.log" 2>&1 \
+        || { tail -30 "$CACHE/piuparts-base.log"; rm -rf "$tmp"; exit 1; }
+    mv "$CACHE/piuparts-base.tgz.tmp" "$CACHE/piuparts-base.tgz"
+    echo "$recipe" >"$CACHE/piuparts-base.tgz.recipe"
+    rm -rf "$tmp"
+fi
+echo "cache-images: ready in $CACHE"

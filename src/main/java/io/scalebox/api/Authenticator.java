@@ -1,0 +1,45 @@
+package io.scalebox.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Checks {@code Authorization: Bearer <token>} against the configured token (api.md rules). */
+public final class Authenticator {
+    static final String REALM = "Bearer realm=\"scalebox\"";
+    // RFC 6750 b64token; the scheme name is case-insensitive (RFC 7235).
+    private static final Pattern BEARER = Pattern.compile("^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\\-._~+/]+=*) *$");
+
+    private final byte[] tokenDigest;
+
+    public Authenticator(String token) {
+        this.tokenDigest = sha256(token);
+    }
+
+    /** Returns normally for the right token; otherwise the 400/401 the contract prescribes. */
+    public void check(String authorization) throws ApiException {
+        if (authorization == null) {
+            throw new ApiException(401, "Missing Authorization header", Map.of("WWW-Authenticate", REALM));
+        }
+        Matcher m = BEARER.matcher(authorization);
+        if (!m.matches()) {
+            throw new ApiException(400, "Malformed Authorization header: expected 'Bearer <token>'");
+        }
+        // Comparing digests keeps the comparison constant-time and independent of the length.
+        if (!MessageDigest.isEqual(tokenDigest, sha256(m.group(1)))) {
+            throw new ApiException(401, "Invalid token",
+                    Map.of("WWW-Authenticate", REALM + ", error=\"invalid_token\""));
+        }
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+}

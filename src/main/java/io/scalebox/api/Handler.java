@@ -1,0 +1,7 @@
+package io.scalebox.api;
+
+/** One endpoint's logic. Runs on a worker thread, so it may block. */
+@FunctionalInterface
+public interface Handler {
+    Response handle(Request request) throws ApiException;
+}

@@ -1,0 +1,53 @@
+package io.scalebox.api;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/** Finds the route for a method and path, or tells 404 from 405 (with the allowed methods). */
+public final class Router {
+    private final List<Route> routes;
+
+    public Router(List<Route> routes) {
+        this.routes = List.copyOf(routes);
+    }
+
+    /**
+     * The outcome of routing: a route with its parameters, or the methods the path allows
+     * (empty: unknown path). {@code open} is true when no token is needed to learn the outcome.
+     */
+    public record Match(Route route, Map<String, String> params, List<String> allowed, boolean open) {
+        public boolean found() {
+            return route != null;
+        }
+    }
+
+    public Match route(String method, String path) {
+        List<String> segments = segments(path);
+        TreeSet<String> allowed = new TreeSet<>();
+        boolean allOpen = true;
+        for (Route r : routes) {
+            Optional<Map<String, String>> params = r.match(segments);
+            if (params.isEmpty()) {
+                continue;
+            }
+            if (r.method().equals(method)) {
+                return new Match(r, params.get(), List.of(), r.open());
+            }
+            allowed.add(r.method());
+            allOpen &= r.open();
+        }
+        // An unknown path is only revealed (404) to authenticated callers.
+        return new Match(null, Map.of(), List.copyOf(allowed), !allowed.isEmpty() && allOpen);
+    }
+
+    static List<String> segments(String path) {
+        String p = path.startsWith("/") ? path.substring(1) : path;
+        if (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p.isEmpty() ? List.of() : Arrays.asList(p.split("/", -1));
+    }
+}

@@ -1,0 +1,59 @@
+package io.scalebox.api;
+
+import io.scalebox.config.Config;
+import io.scalebox.host.HostStats;
+import io.scalebox.hypervisor.HypervisorKind;
+import io.scalebox.storage.TemplateStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+/** {@code GET /health} and {@code GET /info}. */
+public final class SystemResource {
+    private final Config config;
+    private final String version;
+    private final String hostIp;
+    private final HostStats stats;
+    private final TemplateStore templates;
+    private final IntSupplier vmCount;
+
+    public SystemResource(Config config, String version, String hostIp, HostStats stats,
+                          TemplateStore templates, IntSupplier vmCount) {
+        this.config = config;
+        this.version = version;
+        this.hostIp = hostIp;
+        this.stats = stats;
+        this.templates = templates;
+        this.vmCount = vmCount;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                Route.open("GET", "/health", r -> Response.ok(Map.of("status", "ok"))),
+                Route.authenticated("GET", "/info", r -> Response.ok(info())));
+    }
+
+    Map<String, Object> info() {
+        try {
+            HypervisorKind kind = HypervisorKind.resolve(config);
+            HostStats.Storage disk = stats.storage(config.dataDir());
+            HostStats.Memory mem = stats.memory();
+            return Json.object(
+                    "host_ip", hostIp,
+                    "base_domain", config.baseDomain().orElse(null),
+                    "templates_count", templates.list().size(),
+                    "vms_count", vmCount.getAsInt(),
+                    "hypervisor", kind.key(),
+                    "accel", kind.accel(config),
+                    "version", version,
+                    "storage", Json.object("total_gb", Json.gb(disk.total()), "used_gb", Json.gb(disk.used()),
+                            "free_gb", Json.gb(disk.free())),
+                    "memory", Json.object("total_gb", Json.gb(mem.total()), "free_gb", Json.gb(mem.free())),
+                    "cpu_percent", stats.cpuPercent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

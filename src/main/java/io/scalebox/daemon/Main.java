@@ -1,0 +1,259 @@
+package io.scalebox.daemon;
+
+import io.scalebox.config.Config;
+import io.scalebox.config.ConfigError;
+import io.scalebox.config.ConfigKey;
+import io.scalebox.config.ConfigParser;
+import io.scalebox.config.EnvFile;
+import io.scalebox.config.InvalidConfigException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.core.config.Configurator;
+
+/**
+ * {@code scaleboxd}: runs the daemon with its configuration from the environment (systemd's
+ * {@code EnvironmentFile=/etc/scalebox/config}), or checks a configuration file.
+ */
+public final class Main {
+    static final Path DEFAULT_CONFIG = Path.of("/etc/scalebox/config");
+    /** sysexits.h EX_CONFIG; the unit's RestartPreventExitStatus keeps systemd from looping on it. */
+    static final int EXIT_CONFIG = 78;
+    static final int EXIT_USAGE = 64;
+
+    private static final String USAGE = """
+            Usage: scaleboxd                      run the daemon (configuration from the environment,
+                                                  as systemd loads /etc/scalebox/config)
+                   scaleboxd --config FILE        run the daemon with the configuration in FILE
+                   scaleboxd --check-config [FILE]
+                                                  validate FILE (default /etc/scalebox/config) and print
+                                                  the effective configuration, token masked
+                   scaleboxd --self-test          start on a loopback port, query it, stop (used to
+                                                  train the class-data-sharing archive)
+                   scaleboxd --version | --help
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        // Lines go to journald with priority prefixes when systemd connected stdout to it.
+        System.setProperty("scalebox.appender", System.getenv("JOURNAL_STREAM") != null ? "journal" : "console");
+        System.setProperty("org.jboss.logging.provider", "log4j2");
+        int code = run(args, System.out, System.err);
+        if (code >= 0) {
+            LogManager.shutdown();
+            System.exit(code);
+        }
+    }
+
+    /** Runs one command; a negative result means the daemon is running and main must return. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        List<String> a = List.of(args);
+        if (a.isEmpty()) {
+            return serve(System.getenv(), configFileForWarnings());
+        }
+        switch (a.get(0)) {
+            case "--help", "-h":
+                out.print(USAGE);
+                return 0;
+            case "--version":
+                out.println("scaleboxd " + Version.current());
+                return 0;
+            case "--check-config":
+                if (a.size() > 2) {
+                    break;
+                }
+                return checkConfig(a.size() == 2 ? Path.of(a.get(1)) : DEFAULT_CONFIG, out, err);
+            case "--config":
+                if (a.size() != 2) {
+                    break;
+                }
+                try {
+                    Path file = Path.of(a.get(1));
+                    return serve(EnvFile.read(file), file);
+                } catch (IOException e) {
+                    err.println("scaleboxd: cannot read " + a.get(1) + ": " + e.getMessage());
+                    return EXIT_CONFIG;
+                }
+            case "--self-test":
+                return a.size() == 1 ? selfTest(out, err) : usage(err, a);
+            default:
+                break;
+        }
+        return usage(err, a);
+    }
+
+    private static int usage(PrintStream err, List<String> args) {
+        err.println("scaleboxd: unknown or incomplete arguments: " + String.join(" ", args));
+        err.print(USAGE);
+        return EXIT_USAGE;
+    }
+
+    private static Path configFileForWarnings() {
+        String f = System.getenv("SCALEBOX_CONFIG");
+        return f != null && !f.isEmpty() ? Path.of(f) : DEFAULT_CONFIG;
+    }
+
+    static int checkConfig(Path file, PrintStream out, PrintStream err) {
+        Map<String, String> values;
+        try {
+            values = EnvFile.read(file);
+        } catch (IOException e) {
+            err.println("scaleboxd: cannot read " + file + ": " + e);
+            return EXIT_CONFIG;
+        }
+        for (String key : ConfigParser.unknownKeys(values.keySet())) {
+            err.println("warning: unknown key " + key + " in " + file + " is ignored");
+        }
+        try {
+            Config config = ConfigParser.parse(values);
+            config.describe().forEach((k, v) -> out.println(k + "=" + v));
+            return 0;
+        } catch (InvalidConfigException e) {
+            for (ConfigError error : e.errors()) {
+                err.println("error: " + error.message());
+            }
+            err.println(file + ": " + e.errors().size() + " invalid value(s)");
+            return EXIT_CONFIG;
+        }
+    }
+
+    private static int serve(Map<String, String> env, Path fileForWarnings) {
+        Logger log = LogManager.getLogger(Main.class);
+        Config config;
+        try {
+            config = ConfigParser.parse(only(env));
+        } catch (InvalidConfigException e) {
+            for (ConfigError error : e.errors()) {
+                log.fatal("config: {}", error.message());
+            }
+            log.fatal("invalid configuration ({} bad value(s)); fix {} and restart scaleboxd", e.errors().size(),
+                    fileForWarnings);
+            return EXIT_CONFIG;
+        }
+        Configurator.setRootLevel(Level.valueOf(config.logLevel().name()));
+        warnUnknownKeys(log, fileForWarnings);
+
+        Daemon daemon = new Daemon(config, config.apiPort());
+        try {
+            daemon.start();
+        } catch (IOException | RuntimeException e) {
+            log.fatal("cannot start: listening on {}:{} failed: {}", config.apiBind(), config.apiPort(),
+                    rootMessage(e));
+            return 1;
+        }
+        log.info("listening on {}:{}", config.apiBind(), config.apiPort());
+        SystemdNotifier notifier = new SystemdNotifier(System.getenv("NOTIFY_SOCKET"));
+        notifier.ready("serving on port " + config.apiPort());
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping on signal; VMs keep running");
+            notifier.stopping();
+            daemon.stop();
+            log.info("stopped");
+            LogManager.shutdown();
+        }, "shutdown"));
+        return -1;
+    }
+
+    /** The configuration keys of the environment: the rest of it (PATH, …) is not ours. */
+    private static Map<String, String> only(Map<String, String> env) {
+        Map<String, String> m = new HashMap<>();
+        for (ConfigKey k : ConfigKey.values()) {
+            String v = env.get(k.name());
+            if (v != null) {
+                m.put(k.name(), v);
+            }
+        }
+        return m;
+    }
+
+    private static void warnUnknownKeys(Logger log, Path file) {
+        if (!Files.isReadable(file)) {
+            return;
+        }
+        try {
+            for (String key : ConfigParser.unknownKeys(EnvFile.read(file).keySet())) {
+                log.warn("config: unknown key {} in {} is ignored", key, file);
+            }
+        } catch (IOException e) {
+            log.warn("config: cannot read {} to check for unknown keys: {}", file, e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /** Starts on an ephemeral loopback port with a throw-away token and data directory, queries it, stops. */
+    static int selfTest(PrintStream out, PrintStream err) {
+        Path data = null;
+        Daemon daemon = null;
+        try {
+            data = Files.createTempDirectory("scaleboxd-selftest");
+            String token = HexFormat.of().formatHex(randomBytes());
+            Config config = ConfigParser.parse(Map.of("API_TOKEN", token, "API_BIND", "127.0.0.1",
+                    "DATA_DIR", data.toString(), "HOST_IP", "127.0.0.1"));
+            daemon = new Daemon(config, 0);
+            daemon.start();
+            // HttpURLConnection: java.net.http is a module the bundled runtime does not carry.
+            for (String path : List.of("/health", "/info", "/nope")) {
+                HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + daemon.port() + path)
+                        .toURL().openConnection();
+                c.setRequestProperty("Authorization", "Bearer " + token);
+                int expected = path.equals("/nope") ? 404 : 200;
+                int status = c.getResponseCode();
+                try (var in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+                    in.readAllBytes();
+                }
+                if (status != expected) {
+                    err.println("self-test: GET " + path + " answered " + status + ", expected " + expected);
+                    return 1;
+                }
+            }
+            out.println("self-test: ok");
+            return 0;
+        } catch (Exception e) {
+            err.println("self-test failed: " + e);
+            return 1;
+        } finally {
+            if (daemon != null) {
+                daemon.stop();
+            }
+            deleteTree(data);
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temp directory; nothing more to do
+        }
+    }
+}

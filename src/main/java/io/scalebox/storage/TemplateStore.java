@@ -1,0 +1,50 @@
+package io.scalebox.storage;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The template images in one directory. Half-built ones ({@code .partial}) are not templates. */
+public final class TemplateStore {
+    public static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
+    static final String SUFFIX = ".ext4";
+
+    private final Path dir;
+
+    public TemplateStore(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path image(String name) {
+        return dir.resolve(name + SUFFIX);
+    }
+
+    /** All templates, by name. A missing directory holds none. */
+    public List<Template> list() throws IOException {
+        List<Template> out = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path f : files) {
+                String file = f.getFileName().toString();
+                String name = file.substring(0, file.length() - SUFFIX.length());
+                if (!NAME.matcher(name).matches()) {
+                    continue;
+                }
+                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                if (a.isRegularFile()) {
+                    out.add(new Template(name, a.size(), a.lastModifiedTime().toInstant()));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        out.sort(Comparator.comparing(Template::name));
+        return out;
+    }
+}

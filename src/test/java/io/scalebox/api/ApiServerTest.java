@@ -1,0 +1,172 @@
+package io.scalebox.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The HTTP contract of api.md (authentication, errors, routing) against a real Undertow server. */
+class ApiServerTest {
+    static final String TOKEN = "sb-test-token-0123456789abcdef";
+    static ApiServer server;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        List<Route> routes = List.of(
+                Route.open("GET", "/health", r -> Response.ok(Map.of("status", "ok"))),
+                Route.authenticated("GET", "/things/{id}", r -> Response.ok(Map.of("id", r.param("id")))),
+                Route.authenticated("DELETE", "/things/{id}", r -> Response.noContent()),
+                Route.authenticated("POST", "/echo", r -> Response.created(r.jsonObject())),
+                Route.authenticated("GET", "/boom", r -> {
+                    throw new IllegalStateException("secret internal detail");
+                }));
+        server = new ApiServer("127.0.0.1", 0, new Authenticator(TOKEN), routes);
+        server.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+    }
+
+    static HttpResponse<String> call(String method, String path, String authorization, String body)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> authed(String method, String path, String body) throws Exception {
+        return call(method, path, "Bearer " + TOKEN, body);
+    }
+
+    static String errorOf(HttpResponse<String> r) {
+        assertEquals(Optional.of("application/json; charset=utf-8"), r.headers().firstValue("Content-Type"));
+        JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+        assertEquals(1, o.size(), r.body());
+        return o.get("error").getAsString();
+    }
+
+    @Test
+    void healthNeedsNoToken() throws Exception {
+        HttpResponse<String> r = call("GET", "/health", null, null);
+        assertEquals(200, r.statusCode());
+        assertEquals("{\"status\":\"ok\"}", r.body());
+    }
+
+    @Test
+    void noHeaderIs401WithChallenge() throws Exception {
+        HttpResponse<String> r = call("GET", "/things/1", null, null);
+        assertEquals(401, r.statusCode());
+        assertEquals(Optional.of("Bearer realm=\"scalebox\""), r.headers().firstValue("WWW-Authenticate"));
+        assertFalse(errorOf(r).isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "Token " + TOKEN,
+        TOKEN, "Bearer\t" + TOKEN, "Bearer tok,en"})
+    void malformedHeaderIs400(String header) throws Exception {
+        HttpResponse<String> r = call("GET", "/things/1", header, null);
+        assertEquals(400, r.statusCode(), header);
+        assertTrue(errorOf(r).contains("Authorization"));
+    }
+
+    @Test
+    void wrongTokenIs401WithInvalidTokenChallenge() throws Exception {
+        for (String wrong : List.of("sb-wrong", TOKEN + "x", TOKEN.substring(1))) {
+            HttpResponse<String> r = call("GET", "/things/1", "Bearer " + wrong, null);
+            assertEquals(401, r.statusCode());
+            assertEquals(Optional.of("Bearer realm=\"scalebox\", error=\"invalid_token\""),
+                    r.headers().firstValue("WWW-Authenticate"));
+            assertEquals("Invalid token", errorOf(r));
+        }
+    }
+
+    @Test
+    void rightTokenPassesAndSchemeIsCaseInsensitive() throws Exception {
+        assertEquals(200, authed("GET", "/things/42", null).statusCode());
+        assertEquals("{\"id\":\"42\"}", authed("GET", "/things/42", null).body());
+        assertEquals(200, call("GET", "/things/42", "bearer " + TOKEN, null).statusCode());
+    }
+
+    @Test
+    void unknownPathIs404OnlyForAuthenticatedCallers() throws Exception {
+        assertEquals(401, call("GET", "/nope", null, null).statusCode());
+        HttpResponse<String> r = authed("GET", "/nope", null);
+        assertEquals(404, r.statusCode());
+        assertEquals("Not found", errorOf(r));
+    }
+
+    @Test
+    void wrongMethodIs405WithAllow() throws Exception {
+        HttpResponse<String> r = authed("PUT", "/things/1", "{}");
+        assertEquals(405, r.statusCode());
+        assertEquals(Optional.of("DELETE, GET"), r.headers().firstValue("Allow"));
+        errorOf(r);
+        HttpResponse<String> open = call("POST", "/health", null, "");
+        assertEquals(405, open.statusCode(), "an open path answers 405 without a token");
+        assertEquals(Optional.of("GET"), open.headers().firstValue("Allow"));
+        assertEquals(401, call("PUT", "/things/1", null, "{}").statusCode(), "a protected path needs a token first");
+    }
+
+    @Test
+    void jsonBodiesAreStrict() throws Exception {
+        assertEquals(201, authed("POST", "/echo", "{\"a\":1}").statusCode());
+        assertEquals("{}", authed("POST", "/echo", "").body(), "an empty body is an empty object");
+        for (String bad : List.of("{", "{\"a\":1} trailing", "{a:1}", "[1,2]", "\"text\"", "{'a':1}", "nul")) {
+            HttpResponse<String> r = authed("POST", "/echo", bad);
+            assertEquals(400, r.statusCode(), bad);
+            errorOf(r);
+        }
+    }
+
+    @Test
+    void oversizedBodyIs413() throws Exception {
+        String big = "{\"a\":\"" + "x".repeat(ApiServer.MAX_BODY_BYTES) + "\"}";
+        HttpResponse<String> r = authed("POST", "/echo", big);
+        assertEquals(413, r.statusCode());
+        assertTrue(errorOf(r).contains("too large"));
+    }
+
+    @Test
+    void unexpectedFailureIs500WithoutDetails() throws Exception {
+        HttpResponse<String> r = authed("GET", "/boom", null);
+        assertEquals(500, r.statusCode());
+        assertEquals("Internal server error", errorOf(r));
+    }
+
+    @Test
+    void deleteAnswers204WithoutBody() throws Exception {
+        HttpResponse<String> r = authed("DELETE", "/things/1", null);
+        assertEquals(204, r.statusCode());
+        assertEquals("", r.body());
+    }
+
+    @Test
+    void tokenNeverAppearsInResponses() throws Exception {
+        for (HttpResponse<String> r : List.of(call("GET", "/things/1", "Bearer nope", null),
+                authed("GET", "/nope", null), authed("POST", "/echo", "{"))) {
+            assertFalse(r.body().contains(TOKEN));
+            assertFalse(r.headers().map().toString().contains(TOKEN));
+        }
+    }
+}

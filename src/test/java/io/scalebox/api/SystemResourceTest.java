@@ -1,0 +1,77 @@
+package io.scalebox.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.scalebox.config.Config;
+import io.scalebox.config.ConfigParser;
+import io.scalebox.host.HostStats;
+import io.scalebox.storage.TemplateStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SystemResourceTest {
+    static final String TOKEN = "sb-0123456789abcdef0123456789abcdef";
+
+    @Test
+    void infoReportsEveryFieldAndNeedsTheToken(@TempDir Path data) throws Exception {
+        Files.createDirectories(data.resolve("templates"));
+        Files.write(data.resolve("templates/debian-base.ext4"), new byte[1024]);
+        Files.write(data.resolve("templates/half.ext4.partial"), new byte[10]);
+        Config config = ConfigParser.parse(Map.of("API_TOKEN", TOKEN, "DATA_DIR", data.toString(),
+                "BASE_DOMAIN", "vms.example.com", "HYPERVISOR", "qemu", "QEMU_ACCEL", "tcg"));
+        SystemResource resource = new SystemResource(config, "9.9.9", "203.0.113.7", new HostStats(Path.of("/proc")),
+                new TemplateStore(config.templatesDir()), () -> 3);
+        ApiServer server = new ApiServer("127.0.0.1", 0, new io.scalebox.api.Authenticator(TOKEN),
+                resource.routes());
+        server.start();
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            URI info = URI.create("http://127.0.0.1:" + server.port() + "/info");
+            assertEquals(401, http.send(HttpRequest.newBuilder(info).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(info)
+                    .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+            assertEquals(List.of("host_ip", "base_domain", "templates_count", "vms_count", "hypervisor", "accel",
+                    "version", "storage", "memory", "cpu_percent"), List.copyOf(o.keySet()));
+            assertEquals("203.0.113.7", o.get("host_ip").getAsString());
+            assertEquals("vms.example.com", o.get("base_domain").getAsString());
+            assertEquals(1, o.get("templates_count").getAsInt());
+            assertEquals(3, o.get("vms_count").getAsInt());
+            assertEquals("qemu", o.get("hypervisor").getAsString());
+            assertEquals("tcg", o.get("accel").getAsString());
+            assertEquals("9.9.9", o.get("version").getAsString());
+            assertEquals(Set.of("total_gb", "used_gb", "free_gb"), o.getAsJsonObject("storage").keySet());
+            assertEquals(Set.of("total_gb", "free_gb"), o.getAsJsonObject("memory").keySet());
+            assertTrue(o.getAsJsonObject("memory").get("total_gb").getAsDouble() > 0);
+            assertTrue(o.get("cpu_percent").getAsDouble() >= 0);
+            assertTrue(!r.body().contains(TOKEN));
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void emptyBaseDomainIsNull(@TempDir Path data) throws Exception {
+        Config config = ConfigParser.parse(Map.of("API_TOKEN", TOKEN, "DATA_DIR", data.resolve("missing").toString()));
+        SystemResource resource = new SystemResource(config, "1", "127.0.0.1", new HostStats(Path.of("/proc")),
+                new TemplateStore(config.templatesDir()), () -> 0);
+        Map<String, Object> info = resource.info();
+        assertTrue(info.containsKey("base_domain"));
+        assertEquals(null, info.get("base_domain"));
+        assertEquals(0, info.get("templates_count"), "a missing data directory holds no templates");
+    }
+}

@@ -1,0 +1,19 @@
+package io.scalebox.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The package's config template and the daemon's defaults must never drift apart. */
+class ConfigTemplateTest {
+    @Test
+    void templateListsEveryKeyWithTheDaemonsDefault() throws Exception {
+        Map<String, String> template = EnvFile.read(Path.of("config-templates/config"));
+        for (ConfigKey key : ConfigKey.values()) {
+            assertEquals(key.defaultValue().orElse(""), template.get(key.name()), key.name());
+        }
+        assertEquals(ConfigKey.values().length, template.size(), "template has no extra keys");
+    }
+}
