@@ -17,13 +17,13 @@ rm -rf "$TARGET/runtime"
     --output "$TARGET/runtime"
 # Native code the daemon never loads (AWT, fonts, images, sound): dropping it
 # saves space and keeps the package's library dependencies to libc and zlib.
-for lib in libawt.so libawt_headless.so libawt_xawt.so libfontmanager.so libjavajpeg.so \
+for lib in libawt.so libjawt.so libawt_headless.so libawt_xawt.so libfontmanager.so libjavajpeg.so \
            liblcms.so libmlib_image.so libsplashscreen.so libjsound.so; do
     rm -f "$TARGET/runtime/lib/$lib"
 done
 rm -f "$TARGET/runtime/bin/keytool"
 find "$TARGET/runtime" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper -o -name jexec \) \
-    -exec strip --strip-unneeded {} +
+    -exec strip --strip-unneeded --remove-section=.comment {} +
 # Not needed on hosts with less than 32 GiB heap (we never use that much).
 rm -f "$TARGET/runtime/lib/server/classes_nocoops.jsa" "$TARGET/runtime/lib/server/classes.jsa"
 # Legal notices stay (lintian: copyright), the runtime "release" file too.
@@ -31,3 +31,6 @@ rm -f "$TARGET/runtime/lib/server/classes_nocoops.jsa" "$TARGET/runtime/lib/serv
 mkdir -p "$TARGET/doc"
 gzip -9 -n -c "$BASEDIR/debian/changelog" >"$TARGET/doc/changelog.gz"
 gzip -9 -n -c "$BASEDIR/README.md" >"$TARGET/doc/README.md.gz"
+for page in "$BASEDIR"/debian/man/*.[0-9]; do
+    gzip -9 -n -c "$page" >"$TARGET/doc/$(basename "$page").gz"
+done

@@ -14,6 +14,7 @@ fresh() { [ -s "$CACHE/$1" ] && [ "$(cat "$CACHE/$1.recipe" 2>/dev/null)" = "$re
 if ! fresh bookworm-systemd.tar; then
     echo "cache-images: debootstrapping bookworm with systemd (about a minute)"
     root=$(mktemp -d "$CACHE/root.XXXXXX")
+    chmod 0755 "$root"
     trap 'rm -rf "$root"' EXIT
     # Packages the scalebox .deb depends on are included so that installing it
     # inside the container needs no network.

@@ -1,0 +1,54 @@
+#!/bin/bash
+# The whole test suite, as CI runs it (needs root: containers, chroots).
+#   1. mvn verify: unit and API tests, then the .deb (version A)
+#   2. two more builds from a copy of the tree: the same version (must be
+#      byte-identical: reproducible build) and a higher one (B, for upgrades)
+#   3. lintian, piuparts, the lifecycle under a real systemd (nspawn)
+# Ends with one line "tests: N passed, N failed" over everything.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+WORK=$(mktemp -d /var/tmp/scalebox-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+. scripts/test/lib.sh
+
+echo "== unit and API tests, package build"
+mvn -B clean verify 2>&1 | tee "$WORK/mvn.log" | grep -E 'Tests run:|BUILD|ERROR|FAIL' || true
+# Surefire's closing line: "Tests run: N, Failures: F, Errors: E, Skipped: S".
+set -- $(sed -n -E 's/^\[[A-Z]+\] Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)$/\1 \2 \3 \4/p' \
+    "$WORK/mvn.log" | tail -n 1)
+if [ $# -eq 4 ]; then
+    PASSED=$((PASSED + $1 - $2 - $3 - $4)); FAILED=$((FAILED + $2 + $3))
+fi
+grep -q 'BUILD SUCCESS' "$WORK/mvn.log" || { fail "mvn verify" "$(grep ERROR "$WORK/mvn.log" | head -20)"; summary tests; exit 1; }
+DEB_A=$(ls "$ROOT"/target/scalebox_*_amd64.deb)
+VERSION=$(dpkg-deb -f "$DEB_A" Version)
+VERSION_B=$VERSION+test1
+
+echo "== second build (reproducibility) and version $VERSION_B (upgrade tests)"
+build_copy() { # build_copy DIR MAVEN-ARGS...
+    mkdir -p "$1"
+    tar --exclude=./target --exclude=./.git -cf - . | tar -x -C "$1"
+    (cd "$1" && shift && mvn -B -q -o package -DskipTests "$@") >"$WORK/build-$(basename "$1").log" 2>&1
+}
+check "second build of $VERSION" build_copy "$WORK/again"
+check "second build is byte-identical (reproducible)" cmp "$DEB_A" "$WORK/again/target/scalebox_${VERSION}_amd64.deb"
+check "build of $VERSION_B" build_copy "$WORK/b" "-Ddeb.version=$VERSION_B"
+DEB_B=$WORK/b/target/scalebox_${VERSION_B}_amd64.deb
+
+echo "== cached images"
+scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }
+
+for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B"; do
+    echo "== ${suite%% *}"
+    # shellcheck disable=SC2086
+    scripts/test/$suite | tee "$WORK/suite.log"
+    set -- $(sed -n 's/^[a-z]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$WORK/suite.log" | tail -n 1)
+    if [ $# -eq 2 ]; then
+        PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2))
+    else
+        fail "suite ${suite%% *} did not finish"
+    fi
+done
+echo "=="
+summary tests

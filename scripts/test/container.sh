@@ -1,0 +1,44 @@
+# A throw-away bookworm container with systemd as PID 1 (systemd-nspawn, private
+# network: nothing it does touches the host's interfaces). Source it, then:
+#   ct_start NAME   boots it (root from the cached tarball of cache-images.sh)
+#   ct CMD...       runs CMD inside (all namespaces of the container)
+#   ct_stop         powers it off and deletes its root
+CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
+CT_ROOT=""
+CT_NSPAWN=""
+CT_PID=""
+
+ct_start() {
+    CT_ROOT=$(mktemp -d /var/tmp/scalebox-ct.XXXXXX)
+    tar -C "$CT_ROOT" -xf "$CACHE/bookworm-systemd.tar"
+    # mktemp made it 0700: unprivileged services (networkd) must be able to enter /.
+    chmod 0755 "$CT_ROOT"
+    systemd-nspawn -D "$CT_ROOT" --boot --private-network --register=no --keep-unit \
+        --console=read-only --machine="$1" >"$CT_ROOT.console.log" 2>&1 &
+    CT_NSPAWN=$!
+    # The container's PID 1 is nspawn's child running systemd.
+    for _ in $(seq 1 100); do
+        CT_PID=$(pgrep -P "$CT_NSPAWN" 2>/dev/null | head -n 1)
+        if [ -n "$CT_PID" ] && [ "$(cat /proc/"$CT_PID"/comm 2>/dev/null)" = systemd ]; then break; fi
+        CT_PID=""
+        sleep 0.1
+    done
+    [ -n "$CT_PID" ] || { echo "container did not boot"; cat "$CT_ROOT.console.log"; return 1; }
+    timeout 60 nsenter -t "$CT_PID" -a systemctl is-system-running --wait >/dev/null 2>&1 || true
+}
+
+ct() {
+    nsenter -t "$CT_PID" -a "$@"
+}
+
+ct_stop() {
+    [ -n "$CT_NSPAWN" ] || return 0
+    if kill -0 "$CT_NSPAWN" 2>/dev/null; then
+        ct systemctl poweroff >/dev/null 2>&1 || true
+        for _ in $(seq 1 100); do kill -0 "$CT_NSPAWN" 2>/dev/null || break; sleep 0.1; done
+        kill "$CT_NSPAWN" 2>/dev/null || true
+        wait "$CT_NSPAWN" 2>/dev/null || true
+    fi
+    rm -rf "$CT_ROOT" "$CT_ROOT.console.log"
+    CT_NSPAWN=""
+}
