@@ -11,6 +11,7 @@ ROOT=$(pwd)
 WORK=$(mktemp -d /var/tmp/scalebox-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 . scripts/test/lib.sh
+scripts/install-deps.sh test
 
 echo "== unit and API tests, package build"
 mvn -B clean verify 2>&1 | tee "$WORK/mvn.log" | grep -E 'Tests run:|BUILD|ERROR|FAIL' || true

@@ -24,6 +24,16 @@ if ! fresh bookworm-systemd.tar; then
         || { tail -20 "$CACHE/debootstrap.log"; exit 1; }
     # The operator's host runs systemd-networkd (package.md: the bridge is a networkd bridge).
     chroot "$root" systemctl enable systemd-networkd.service >/dev/null 2>&1
+    # Like a real host, the container has an uplink with a default route, so
+    # network-online.target is reached at once and HOST_IP detection has a route.
+    # It is a veth pair inside the container's private network namespace (no
+    # dummy module here): uplink0 192.0.2.10 (TEST-NET-1), its peer the "gateway".
+    printf '[NetDev]\nName=uplink0\nKind=veth\n\n[Peer]\nName=gateway0\n' \
+        >"$root/etc/systemd/network/10-uplink.netdev"
+    printf '[Match]\nName=uplink0\n\n[Network]\nAddress=192.0.2.10/24\nGateway=192.0.2.1\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' \
+        >"$root/etc/systemd/network/10-uplink.network"
+    printf '[Match]\nName=gateway0\n\n[Network]\nAddress=192.0.2.1/24\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n\n[Link]\nRequiredForOnline=no\n' \
+        >"$root/etc/systemd/network/10-gateway.network"
     echo scalebox-test >"$root/etc/hostname"
     printf '127.0.0.1 localhost\n127.0.1.1 scalebox-test\n' >"$root/etc/hosts"
     rm -f "$root/var/cache/apt/archives/"*.deb

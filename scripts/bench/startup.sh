@@ -1,0 +1,46 @@
+#!/bin/bash
+# Startup benchmark of the packaged daemon under a real systemd (nspawn container):
+# .deb size, install time, start -> first /health 200 (with and without the CDS
+# archive), idle RSS. Usage: scripts/bench/startup.sh [DEB] [RUNS]
+set -u
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+. "$HERE/test/container.sh"
+DEB=${1:-$(ls "$HERE"/../target/scalebox_*_amd64.deb | head -n 1)}
+RUNS=${2:-5}
+trap ct_stop EXIT
+"$HERE/test/cache-images.sh" >/dev/null
+ct_start "sbbench$$" || exit 1
+cp "$DEB" "$CT_ROOT/root/s.deb"
+
+ms() { date +%s%3N; }
+t0=$(ms)
+ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb >/dev/null 2>&1 || exit 1
+install_ms=$(($(ms) - t0))
+
+# One start: stop, then time systemctl start (non-blocking) until /health answers 200.
+start_once() {
+    ct systemctl stop scaleboxd
+    ct systemctl reset-failed scaleboxd 2>/dev/null  # the loop would hit StartLimitBurst
+    t0=$(ms)
+    ct systemctl start --no-block scaleboxd
+    for _ in $(seq 1 300); do
+        [ "$(ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ] && break
+        sleep 0.02
+    done
+    echo $(($(ms) - t0))
+}
+series() { for _ in $(seq 1 "$RUNS"); do start_once; done | sort -n | tr '\n' ' '; }
+
+with_cds=$(series)
+sleep 10
+pid=$(ct systemctl show -p MainPID --value scaleboxd)
+rss_kib=$(ct awk '/VmRSS/{print $2}' /proc/"$pid"/status)
+ct mv /var/cache/scalebox/scaleboxd.jsa /var/cache/scalebox/off.jsa
+without_cds=$(series)
+ct mv /var/cache/scalebox/off.jsa /var/cache/scalebox/scaleboxd.jsa
+
+echo "deb:                 $(basename "$DEB") $(($(stat -c %s "$DEB") / 1024 / 1024)) MiB, installed $(ct du -sh /usr/lib/scalebox | cut -f1)"
+echo "install (apt-get):   ${install_ms} ms (includes the CDS archive generation)"
+echo "start->/health, CDS: ${with_cds}ms (sorted, $RUNS runs)"
+echo "start->/health, no CDS: ${without_cds}ms"
+echo "idle RSS after 10 s: $((rss_kib / 1024)) MiB"

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages Scalebox needs to build (build) or to build and
+# run its whole test suite (test). Idempotent; apt-get runs only when something is missing.
+set -eu
+BUILD="openjdk-17-jdk-headless maven binutils"
+TEST="$BUILD systemd-container debootstrap lintian piuparts curl iproute2"
+case "${1:-}" in
+    build) want=$BUILD ;;
+    test) want=$TEST ;;
+    *) echo "usage: $0 build|test" >&2; exit 64 ;;
+esac
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing="$missing $p"
+done
+[ -n "$missing" ] || exit 0
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

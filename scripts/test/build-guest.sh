@@ -1,0 +1,110 @@
+#!/bin/bash
+# Builds the test guest from Debian packages only, into $CACHE/guest/:
+#   vmlinux      the Debian cloud kernel, decompressed to an ELF image (QEMU and Firecracker boot it)
+#   initrd.img   busybox initrd that loads the virtio modules and switches to /dev/vda
+#   rootfs.ext4  debootstrap minbase + OpenSSH, user "user" (uid 1000, passwordless sudo),
+#                and a minimal init that configures eth0 from the kernel's ip= argument
+# Cached; rebuilt when this recipe changes.
+set -eu
+CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+OUT=$CACHE/guest
+recipe=$(sha256sum "$0" | cut -d' ' -f1)
+if [ -s "$OUT/rootfs.ext4" ] && [ "$(cat "$OUT/recipe" 2>/dev/null)" = "$recipe" ]; then
+    echo "build-guest: cached in $OUT"; exit 0
+fi
+echo "build-guest: building the test guest (about two minutes)"
+work=$(mktemp -d /var/tmp/scalebox-guest.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# Kernel and its modules.
+kpkg=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/ *Depends: //p' | head -n 1)
+[ -n "$kpkg" ] || { apt-get update -q >/dev/null; kpkg=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/ *Depends: //p' | head -n 1); }
+apt-get download -q "$kpkg" busybox-static >/dev/null
+dpkg-deb -x "$kpkg"_*.deb kernel
+dpkg-deb -x busybox-static_*.deb busybox
+kver=${kpkg#linux-image-}
+# The bzImage's payload is lz4: decompress from the frame magic 02 21 4c 18.
+offset=$(grep -obUaP '\x02\x21\x4c\x18' "kernel/boot/vmlinuz-$kver" | head -n 1 | cut -d: -f1)
+tail -c +"$((offset + 1))" "kernel/boot/vmlinuz-$kver" | lz4 -dc >vmlinux 2>/dev/null || true
+[ "$(head -c 4 vmlinux | od -An -c | tr -d ' ')" = '177ELF' ] || { echo "vmlinux is not ELF"; exit 1; }
+
+# initrd: busybox, the virtio modules in dependency order, an init that mounts /dev/vda.
+mkdir -p initrd/bin initrd/dev initrd/proc initrd/sys initrd/newroot initrd/modules
+cp busybox/bin/busybox initrd/bin/
+for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio virtio_blk \
+    failover net_failover virtio_net virtio_rng; do
+    f=$(find kernel/lib/modules -name "$m.ko*" | head -n 1)
+    [ -n "$f" ] && cp "$f" initrd/modules/
+done
+ls initrd/modules | grep -q virtio_blk || { echo "no virtio_blk module"; exit 1; }
+cat >initrd/init <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio \
+    virtio_blk failover net_failover virtio_net virtio_rng; do
+    for f in /modules/$m.ko*; do [ -e "$f" ] && insmod "$f" 2>/dev/null; done
+done
+for _ in $(seq 1 50); do [ -b /dev/vda ] && break; sleep 0.1; done
+mount -t ext4 -o rw /dev/vda /newroot || { echo "initrd: cannot mount /dev/vda"; exec sh; }
+umount /proc /sys; mount --move /dev /newroot/dev 2>/dev/null || umount /dev
+exec switch_root /newroot /sbin/init
+INIT
+chmod 0755 initrd/init
+(cd initrd && find . | cpio -o -H newc --quiet | gzip -9n) >initrd.img
+
+# Root filesystem.
+debootstrap --variant=minbase --include=openssh-server,iproute2,sudo,socat bookworm rootfs "$MIRROR" \
+    >debootstrap.log 2>&1 || { tail -20 debootstrap.log; exit 1; }
+chroot rootfs useradd -m -u 1000 -U -s /bin/bash user
+# "*": no password login, yet not "locked" for sshd with UsePAM no.
+chroot rootfs usermod -p '*' user
+echo 'user ALL=(ALL) NOPASSWD:ALL' >rootfs/etc/sudoers.d/user
+chmod 0440 rootfs/etc/sudoers.d/user
+rm -f rootfs/etc/ssh/ssh_host_*
+cat >rootfs/etc/ssh/sshd_config.d/scalebox-test.conf <<'SSHD'
+HostKey /etc/ssh/ssh_host_ed25519_key
+UseDNS no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+SSHD
+cat >rootfs/sbin/init <<'INIT'
+#!/bin/sh
+# Minimal init of the test guest: filesystems, eth0 from ip=, sshd; reaps children.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys
+mountpoint -q /dev || mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /run/sshd; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /tmp
+ip link set lo up
+# ip=<addr>::<gateway>:<netmask>::eth0:off
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in ip=*) IFS=: read -r addr _ gw mask _ dev _ <<EOF2
+${arg#ip=}
+EOF2
+    ;; esac
+done
+if [ -n "${addr:-}" ]; then
+    bits=0; for o in $(echo "$mask" | tr . ' '); do
+        while [ "$o" -gt 0 ]; do bits=$((bits + (o & 1))); o=$((o >> 1)); done
+    done
+    ip addr add "$addr/$bits" dev "${dev:-eth0}"; ip link set "${dev:-eth0}" up
+    ip route add default via "$gw"
+fi
+# Host keys per VM, made at its first boot.
+[ -f /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
+/usr/sbin/sshd -e
+echo "scalebox-test-guest: ready at ${addr:-?}" >/dev/console
+while :; do wait; sleep 1; done
+INIT
+chmod 0755 rootfs/sbin/init
+rm -rf rootfs/var/cache/apt/archives/*.deb rootfs/var/lib/apt/lists/*
+mkfs.ext4 -q -F -L root -d rootfs rootfs.ext4 1G
+
+mkdir -p "$OUT"
+mv vmlinux initrd.img rootfs.ext4 "$OUT/"
+echo "$kver" >"$OUT/kernel-version"
+echo "$recipe" >"$OUT/recipe"
+echo "build-guest: done ($kver)"
