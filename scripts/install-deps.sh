@@ -3,7 +3,8 @@
 # run its whole test suite (test). Idempotent; apt-get runs only when something is missing.
 set -eu
 BUILD="openjdk-17-jdk-headless maven binutils"
-TEST="$BUILD systemd-container debootstrap lintian piuparts curl iproute2"
+TEST="$BUILD systemd-container debootstrap lintian piuparts curl iproute2 jq
+      qemu-system-x86 nftables e2fsprogs openssh-client lz4 cpio socat"
 case "${1:-}" in
     build) want=$BUILD ;;
     test) want=$TEST ;;

@@ -40,7 +40,7 @@ DEB_B=$WORK/b/target/scalebox_${VERSION_B}_amd64.deb
 echo "== cached images"
 scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }
 
-for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B"; do
+for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B" "e2e.sh $ROOT/target"; do
     echo "== ${suite%% *}"
     # shellcheck disable=SC2086
     scripts/test/$suite | tee "$WORK/suite.log"

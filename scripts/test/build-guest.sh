@@ -16,6 +16,7 @@ fi
 echo "build-guest: building the test guest (about two minutes)"
 work=$(mktemp -d /var/tmp/scalebox-guest.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+chmod 0755 "$work"  # apt-get download runs as _apt
 cd "$work"
 
 # Kernel and its modules.
@@ -33,20 +34,22 @@ tail -c +"$((offset + 1))" "kernel/boot/vmlinuz-$kver" | lz4 -dc >vmlinux 2>/dev
 # initrd: busybox, the virtio modules in dependency order, an init that mounts /dev/vda.
 mkdir -p initrd/bin initrd/dev initrd/proc initrd/sys initrd/newroot initrd/modules
 cp busybox/bin/busybox initrd/bin/
-for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio virtio_blk \
-    failover net_failover virtio_net virtio_rng; do
+# Dependency order: virtio_ring before virtio, the transports before the devices.
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio virtio_blk \
+    failover net_failover virtio_net virtio-rng; do
     f=$(find kernel/lib/modules -name "$m.ko*" | head -n 1)
-    [ -n "$f" ] && cp "$f" initrd/modules/
+    [ -n "$f" ] || continue
+    cp "$f" initrd/modules/
+    basename "$f" >>initrd/modules/order
 done
-ls initrd/modules | grep -q virtio_blk || { echo "no virtio_blk module"; exit 1; }
+for m in virtio_blk virtio_net virtio-rng; do
+    grep -q "^$m.ko" initrd/modules/order || { echo "module $m missing from the initrd"; exit 1; }
+done
 cat >initrd/init <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio \
-    virtio_blk failover net_failover virtio_net virtio_rng; do
-    for f in /modules/$m.ko*; do [ -e "$f" ] && insmod "$f" 2>/dev/null; done
-done
+for f in $(cat /modules/order); do insmod "/modules/$f" 2>/dev/null; done
 for _ in $(seq 1 50); do [ -b /dev/vda ] && break; sleep 0.1; done
 mount -t ext4 -o rw /dev/vda /newroot || { echo "initrd: cannot mount /dev/vda"; exec sh; }
 umount /proc /sys; mount --move /dev /newroot/dev 2>/dev/null || umount /dev

@@ -6,6 +6,7 @@ import io.scalebox.hypervisor.HypervisorKind;
 import io.scalebox.storage.TemplateStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
@@ -18,9 +19,11 @@ public final class SystemResource {
     private final HostStats stats;
     private final TemplateStore templates;
     private final IntSupplier vmCount;
+    private final String cloneMode;
 
     public SystemResource(Config config, String version, String hostIp, HostStats stats,
-                          TemplateStore templates, IntSupplier vmCount) {
+                          TemplateStore templates, IntSupplier vmCount, String cloneMode) {
+        this.cloneMode = cloneMode;
         this.config = config;
         this.version = version;
         this.hostIp = hostIp;
@@ -51,7 +54,10 @@ public final class SystemResource {
                     "storage", Json.object("total_gb", Json.gb(disk.total()), "used_gb", Json.gb(disk.used()),
                             "free_gb", Json.gb(disk.free())),
                     "memory", Json.object("total_gb", Json.gb(mem.total()), "free_gb", Json.gb(mem.free())),
-                    "cpu_percent", stats.cpuPercent());
+                    "cpu_percent", stats.cpuPercent(),
+                    "disk_clone", cloneMode,
+                    "kernel_ready", Files.isRegularFile(config.kernelPath()),
+                    "base_template_ready", templates.exists(Config.BASE_TEMPLATE));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -4,11 +4,25 @@ import io.scalebox.api.ApiServer;
 import io.scalebox.api.Authenticator;
 import io.scalebox.api.Route;
 import io.scalebox.api.SystemResource;
+import io.scalebox.api.TemplateResource;
+import io.scalebox.api.VmResource;
 import io.scalebox.config.Config;
+import io.scalebox.host.CommandException;
 import io.scalebox.host.HostAddress;
 import io.scalebox.host.HostStats;
+import io.scalebox.hypervisor.FirecrackerHypervisor;
+import io.scalebox.hypervisor.Hypervisor;
 import io.scalebox.hypervisor.HypervisorKind;
+import io.scalebox.hypervisor.ProcessLauncher;
+import io.scalebox.hypervisor.QemuHypervisor;
+import io.scalebox.network.AddressPool;
+import io.scalebox.network.Firewall;
+import io.scalebox.network.Network;
+import io.scalebox.network.PortPool;
+import io.scalebox.storage.DiskCloner;
 import io.scalebox.storage.TemplateStore;
+import io.scalebox.vm.VmManager;
+import io.scalebox.vm.VmStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,22 +36,26 @@ import org.apache.logging.log4j.Logger;
 public final class Daemon {
     private static final Logger LOG = LogManager.getLogger(Daemon.class);
     private static final Path PROC = Path.of("/proc");
+    private static final Path RUN_DIR = Path.of("/run/scalebox");
 
     private final Config config;
-    private final ApiServer server;
+    private final int port;
+    private final boolean hostSetup;
+    private Network network;
+    private VmManager manager;
+    private ApiServer server;
 
-    public Daemon(Config config, int port) {
+    /**
+     * @param hostSetup false for --self-test: no bridge, nftables or recovery (needs no root)
+     */
+    public Daemon(Config config, int port, boolean hostSetup) {
         this.config = config;
-        String hostIp = config.hostIp().orElseGet(() -> HostAddress.detect(PROC));
-        TemplateStore templates = new TemplateStore(config.templatesDir());
-        List<Route> routes = new ArrayList<>();
-        routes.addAll(new SystemResource(config, Version.current(), hostIp, new HostStats(PROC), templates,
-                () -> 0).routes());
-        this.server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken()), routes);
+        this.port = port;
+        this.hostSetup = hostSetup;
     }
 
-    /** Prepares the data directories and binds the port. */
-    public void start() throws IOException {
+    /** Prepares directories, the bridge and the VMs recorded on disk, then binds the port. */
+    public void start() throws IOException, CommandException {
         for (Path dir : List.of(config.dataDir(), config.templatesDir(), config.vmsDir(),
                 config.dataDir().resolve("kernel"))) {
             if (!Files.isDirectory(dir)) {
@@ -46,16 +64,50 @@ public final class Daemon {
             }
         }
         HypervisorKind kind = HypervisorKind.resolve(config);
-        LOG.info("scaleboxd {} starting: hypervisor {} ({}), data in {}", Version.current(), kind.key(),
-                kind.accel(config), config.dataDir());
-        server.start();
+        DiskCloner cloner = DiskCloner.probe(config.vmsDir());
+        LOG.info("scaleboxd {} starting: hypervisor {} ({}), data in {}, disks by {}", Version.current(), kind.key(),
+                kind.accel(config), config.dataDir(), cloner.mode() == DiskCloner.Mode.REFLINK
+                        ? "copy-on-write clone (reflink)" : "sparse copy (no reflink on this filesystem)");
+        String hostIp = config.hostIp().orElseGet(() -> HostAddress.detect(PROC));
+        TemplateStore templates = new TemplateStore(config.templatesDir());
+        network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR);
+        ProcessLauncher launcher = ProcessLauncher.detect();
+        Hypervisor hypervisor = kind == HypervisorKind.FIRECRACKER
+                ? new FirecrackerHypervisor(config.firecrackerBin(), launcher)
+                : new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher, QemuHypervisor.hostTscKhz(PROC));
+        manager = new VmManager(config, new VmStore(config.vmsDir()), templates, cloner, network,
+                new Firewall(config.bridgeName(), config.bridgeAddress()), hypervisor, launcher,
+                new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()));
+        if (hostSetup) {
+            network.ensureBridge();
+            manager.recover();
+        }
+        List<Route> routes = new ArrayList<>();
+        routes.addAll(new SystemResource(config, Version.current(), hostIp, new HostStats(PROC), templates,
+                manager::count, cloner.mode().key()).routes());
+        routes.addAll(new VmResource(config, manager, hostIp).routes());
+        routes.addAll(new TemplateResource(config, templates, manager).routes());
+        server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken()), routes);
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            manager.detach();
+            throw new IOException("listening on " + config.apiBind() + ":" + port + " failed: "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
     }
 
     public int port() {
         return server.port();
     }
 
+    /** Stops serving; VMs keep running and are re-attached at the next start. */
     public void stop() {
-        server.stop();
+        if (server != null) {
+            server.stop();
+        }
+        if (manager != null) {
+            manager.detach();
+        }
     }
 }

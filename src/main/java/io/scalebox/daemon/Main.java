@@ -146,12 +146,11 @@ public final class Main {
         Configurator.setRootLevel(Level.valueOf(config.logLevel().name()));
         warnUnknownKeys(log, fileForWarnings);
 
-        Daemon daemon = new Daemon(config, config.apiPort());
+        Daemon daemon = new Daemon(config, config.apiPort(), true);
         try {
             daemon.start();
-        } catch (IOException | RuntimeException e) {
-            log.fatal("cannot start: listening on {}:{} failed: {}", config.apiBind(), config.apiPort(),
-                    rootMessage(e));
+        } catch (IOException | io.scalebox.host.CommandException | RuntimeException e) {
+            log.fatal("cannot start: {}", rootMessage(e));
             return 1;
         }
         log.info("listening on {}:{}", config.apiBind(), config.apiPort());
@@ -210,7 +209,7 @@ public final class Main {
             String token = HexFormat.of().formatHex(randomBytes());
             Config config = ConfigParser.parse(Map.of("API_TOKEN", token, "API_BIND", "127.0.0.1",
                     "DATA_DIR", data.toString(), "HOST_IP", "127.0.0.1"));
-            daemon = new Daemon(config, 0);
+            daemon = new Daemon(config, 0, false);
             daemon.start();
             // HttpURLConnection: java.net.http is a module the bundled runtime does not carry.
             for (String path : List.of("/health", "/info", "/nope")) {

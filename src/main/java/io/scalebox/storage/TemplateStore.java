@@ -26,6 +26,25 @@ public final class TemplateStore {
         return dir.resolve(name + SUFFIX);
     }
 
+    public boolean exists(String name) {
+        return Files.isRegularFile(image(name));
+    }
+
+    /** Where a snapshot is written before the rename that publishes it. */
+    public Path partial(String name) {
+        return dir.resolve(name + SUFFIX + ".partial");
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Deletes the image and its metadata; false when there was none. */
+    public boolean delete(String name) throws IOException {
+        Files.deleteIfExists(dir.resolve(name + ".json"));
+        return Files.deleteIfExists(image(name));
+    }
+
     /** All templates, by name. A missing directory holds none. */
     public List<Template> list() throws IOException {
         List<Template> out = new ArrayList<>();

@@ -32,7 +32,7 @@ class SystemResourceTest {
         Config config = ConfigParser.parse(Map.of("API_TOKEN", TOKEN, "DATA_DIR", data.toString(),
                 "BASE_DOMAIN", "vms.example.com", "HYPERVISOR", "qemu", "QEMU_ACCEL", "tcg"));
         SystemResource resource = new SystemResource(config, "9.9.9", "203.0.113.7", new HostStats(Path.of("/proc")),
-                new TemplateStore(config.templatesDir()), () -> 3);
+                new TemplateStore(config.templatesDir()), () -> 3, "copy");
         ApiServer server = new ApiServer("127.0.0.1", 0, new io.scalebox.api.Authenticator(TOKEN),
                 resource.routes());
         server.start();
@@ -46,7 +46,9 @@ class SystemResourceTest {
             assertEquals(200, r.statusCode());
             JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
             assertEquals(List.of("host_ip", "base_domain", "templates_count", "vms_count", "hypervisor", "accel",
-                    "version", "storage", "memory", "cpu_percent"), List.copyOf(o.keySet()));
+                    "version", "storage", "memory", "cpu_percent", "disk_clone", "kernel_ready",
+                    "base_template_ready"), List.copyOf(o.keySet()));
+            assertEquals(true, o.get("base_template_ready").getAsBoolean());
             assertEquals("203.0.113.7", o.get("host_ip").getAsString());
             assertEquals("vms.example.com", o.get("base_domain").getAsString());
             assertEquals(1, o.get("templates_count").getAsInt());
@@ -68,7 +70,7 @@ class SystemResourceTest {
     void emptyBaseDomainIsNull(@TempDir Path data) throws Exception {
         Config config = ConfigParser.parse(Map.of("API_TOKEN", TOKEN, "DATA_DIR", data.resolve("missing").toString()));
         SystemResource resource = new SystemResource(config, "1", "127.0.0.1", new HostStats(Path.of("/proc")),
-                new TemplateStore(config.templatesDir()), () -> 0);
+                new TemplateStore(config.templatesDir()), () -> 0, "copy");
         Map<String, Object> info = resource.info();
         assertTrue(info.containsKey("base_domain"));
         assertEquals(null, info.get("base_domain"));

@@ -1,0 +1,301 @@
+#!/bin/bash
+# End-to-end tests of the VM engine with real guests (QEMU TCG) through the real API.
+# Topology, all inside namespaces this test makes (the host's network is untouched):
+#   netns $HOST_NS   scaleboxd (the packaged runtime and jars), br0 172.16.0.1/16, TAPs,
+#                    QEMU, nftables; 192.0.2.1/24 on a veth to
+#   netns $CLIENT_NS the client: curl and ssh to 192.0.2.1 as a user would.
+# Usage: e2e.sh TARGET_DIR (the Maven target directory with runtime/, scalebox.jar, lib/)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+TARGET=$(cd "$1" && pwd)
+CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
+GUEST=$CACHE/guest
+HOST_NS=sbe2e-host-$$
+CLIENT_NS=sbe2e-client-$$
+WORK=$(mktemp -d /var/tmp/scalebox-e2e.XXXXXX)
+DATA=$WORK/data
+TOKEN=sb-e2e-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+API=http://192.0.2.1:8080
+DAEMON_PID=""
+
+cleanup() {
+    if [ "$FAILED" -gt 0 ] && [ -f "$WORK/daemon.log" ]; then
+        echo "--- daemon log (last 40 lines)"; tail -n 40 "$WORK/daemon.log"
+    fi
+    if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+        kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+    fi
+    # Hypervisors this test's daemon started (their command lines name our data dir).
+    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    sleep 0.5
+    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    ip netns del "$HOST_NS" 2>/dev/null
+    ip netns del "$CLIENT_NS" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$HERE/build-guest.sh" || exit 1
+
+# --- namespaces ------------------------------------------------------------------------
+ip netns add "$HOST_NS"
+ip netns add "$CLIENT_NS"
+ip link add sbe2e-h$$ netns "$HOST_NS" type veth peer name sbe2e-c$$ netns "$CLIENT_NS"
+ip -n "$HOST_NS" link set lo up
+ip -n "$CLIENT_NS" link set lo up
+ip -n "$HOST_NS" addr add 192.0.2.1/24 dev sbe2e-h$$
+ip -n "$CLIENT_NS" addr add 192.0.2.2/24 dev sbe2e-c$$
+ip -n "$HOST_NS" link set sbe2e-h$$ up
+ip -n "$CLIENT_NS" link set sbe2e-c$$ up
+ip -n "$HOST_NS" route add default via 192.0.2.2
+client() { ip netns exec "$CLIENT_NS" "$@"; }
+hostns() { ip netns exec "$HOST_NS" "$@"; }
+
+# --- daemon ----------------------------------------------------------------------------
+mkdir -p "$DATA/templates"
+cp --sparse=always "$GUEST/rootfs.ext4" "$DATA/templates/debian-base.ext4"
+cat >"$WORK/config" <<CONF
+API_PORT=8080
+API_TOKEN=$TOKEN
+DATA_DIR=$DATA
+KERNEL_PATH=$GUEST/vmlinux
+INITRD_PATH=$GUEST/initrd.img
+HOST_IP=192.0.2.1
+BASE_DOMAIN=vms.test
+HYPERVISOR=qemu
+QEMU_ACCEL=tcg
+PORT_MIN=22001
+PORT_MAX=22020
+DEFAULT_VCPU_COUNT=1
+DEFAULT_MEM_SIZE_MIB=256
+MAX_DISK_SIZE_GIB=65536
+PROTECTED_TEMPLATES=debian-base,golden
+CONF
+CP=$TARGET/scalebox.jar:$(ls "$TARGET"/lib/*.jar | tr '\n' ':')
+hostns "$TARGET/runtime/bin/java" -cp "$CP" io.scalebox.daemon.Main --config "$WORK/config" \
+    >"$WORK/daemon.log" 2>&1 &
+DAEMON_PID=$!
+wait_for 30 client curl -sf "$API/health" || { echo "daemon did not start"; cat "$WORK/daemon.log"; exit 1; }
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/key"
+KEY=$(cat "$WORK/key.pub")
+
+api() { # api METHOD PATH [JSON] -> body on stdout, status in $WORK/status
+    client curl -s -o "$WORK/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" \
+        -H 'Content-Type: application/json' ${3:+--data-binary "$3"} "$API$2" >"$WORK/status"
+    cat "$WORK/body"
+}
+status() { cat "$WORK/status"; }
+field() { jq -r "$1" "$WORK/body"; }
+vmssh() { # vmssh PORT CMD...
+    port=$1; shift
+    client ssh -q -i "$WORK/key" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=10 -o BatchMode=yes user@192.0.2.1 "$@"
+}
+ssh_ready() { vmssh "$1" true; }
+# What a VM leaves on the host: hypervisors, TAPs, VM dirs, nft forwards, listening proxies.
+footprint() {
+    printf 'qemu=%s taps=%s dirs=%s rules=%s\n' \
+        "$(pgrep -fc "$DATA/vms/" || true)" \
+        "$(hostns ip -o link show | grep -c ' sbx' || true)" \
+        "$(find "$DATA/vms" -mindepth 1 -maxdepth 1 | wc -l)" \
+        "$(hostns nft list table inet scalebox 2>/dev/null | grep -o 'vm-[0-9a-f]\{12\}' | sort -u | wc -l)"
+}
+
+echo "e2e: create, SSH through the daemon's port"
+api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"alpha\"}" >/dev/null
+check_eq "create answers 201" 201 "$(status)"
+[ "$(status)" = 201 ] || { cat "$WORK/body"; echo; summary e2e; exit 1; }
+A_ID=$(field .id); A_PORT=$(field .ssh_port)
+check "id is vm- + 12 hex" sh -c "echo '$A_ID' | grep -Eqx 'vm-[0-9a-f]{12}'"
+check_eq "ip is HOST_IP" 192.0.2.1 "$(field .ip)"
+check_eq "ssh field" "ssh -p $A_PORT user@192.0.2.1" "$(field .ssh)"
+check_eq "url from BASE_DOMAIN" "https://alpha.vms.test" "$(field .url)"
+check_eq "status running" running "$(field .status)"
+check_eq "defaults from config" "1 256" "$(field '"\(.vcpu_count) \(.mem_size_mib)"')"
+check "disk_size_gib is the template's size" test "$(field .disk_size_gib)" -ge 1
+check "created_at has milliseconds" sh -c "echo '$(field .created_at)' | grep -Eqx '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'"
+check "ssh -p $A_PORT user@192.0.2.1 reaches the guest" wait_for 120 ssh_ready "$A_PORT"
+check_eq "guest says hello" hello "$(vmssh "$A_PORT" echo hello)"
+check_eq "key owned by user, 0600" "600 1000" "$(vmssh "$A_PORT" stat -c "'%a %u'" .ssh/authorized_keys)"
+
+echo "e2e: get, list, caddy"
+api GET /vms/alpha >/dev/null; check_eq "get by name" "200 $A_ID" "$(status) $(field .id)"
+api GET "/vms/$A_ID" >/dev/null; check_eq "get by id" "200 alpha" "$(status) $(field .name)"
+api GET /vms/nope >/dev/null; check_eq "unknown VM 404" "404 VM not found" "$(status) $(field .error)"
+cc() { client curl -s -o /dev/null -w '%{http_code}' "$API/caddy/check?domain=$1"; }
+check_eq "caddy: alpha.vms.test" 200 "$(cc alpha.vms.test)"
+check_eq "caddy: case-insensitive" 200 "$(cc ALPHA.VMS.Test)"
+check_eq "caddy: unknown name" 404 "$(cc beta.vms.test)"
+check_eq "caddy: two labels" 404 "$(cc x.alpha.vms.test)"
+check_eq "caddy: other domain" 404 "$(cc alpha.example.com)"
+
+echo "e2e: UDP (mosh) forwarded to the guest's same port"
+vmssh "$A_PORT" "nohup socat UDP-LISTEN:$A_PORT,fork,reuseaddr EXEC:cat >/dev/null 2>&1 &"
+udp_echo() { [ "$(echo ping-$1 | client timeout 3 socat -t 2 - "UDP:192.0.2.1:$1")" = "ping-$1" ]; }
+check "UDP to host port $A_PORT echoes from the guest" wait_for 20 udp_echo "$A_PORT"
+
+echo "e2e: snapshot"
+vmssh "$A_PORT" 'echo from-alpha >/home/user/marker && sync'
+api POST /vms/alpha/snapshot '{"template_name":"alpha-snap"}' >/dev/null
+check_eq "snapshot 201" "201 alpha-snap $A_ID" "$(status) $(field .template) $(field .source_vm)"
+check "snapshot has size and created_at" sh -c "[ $(field .size_bytes) -gt 0 ] && echo '$(field .created_at)' | grep -q 'Z$'"
+check "snapshot scrubbed authorized_keys" sh -c "debugfs -R 'stat /home/user/.ssh/authorized_keys' '$DATA/templates/alpha-snap.ext4' 2>/dev/null | grep -q 'Size: 0'"
+check "snapshot carries no SSH host keys" sh -c "! debugfs -R 'ls -p /etc/ssh' '$DATA/templates/alpha-snap.ext4' 2>/dev/null | grep -q ssh_host_"
+check "no .partial left" sh -c "! ls '$DATA/templates' | grep -q partial"
+check_eq "source VM still answers" hello "$(vmssh "$A_PORT" echo hello)"
+api POST /vms/alpha/snapshot '{"template_name":"alpha-snap"}' >/dev/null
+check_eq "same name again 409" "409 Template already exists" "$(status) $(field .error)"
+api GET /templates >/dev/null
+check_eq "templates listed" "alpha-snap debian-base" "$(field '[.templates[].name] | join(" ")')"
+api POST /vms "{\"template\":\"alpha-snap\",\"ssh_public_key\":\"$KEY\",\"name\":\"beta\",\"disk_size_gib\":2}" >/dev/null
+check_eq "create from snapshot 201" 201 "$(status)"
+B_PORT=$(field .ssh_port); B_ID=$(field .id)
+check_eq "disk grown to 2 GiB" 2 "$(field .disk_size_gib)"
+check "SSH into the snapshot's VM" wait_for 120 ssh_ready "$B_PORT"
+check_eq "the file written before the snapshot is there" from-alpha "$(vmssh "$B_PORT" cat /home/user/marker)"
+check_eq "only the new VM's key is authorized" "$KEY" "$(vmssh "$B_PORT" cat .ssh/authorized_keys)"
+check "root filesystem grew" sh -c "[ \$(ip netns exec $CLIENT_NS ssh -q -i $WORK/key -p $B_PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes user@192.0.2.1 df -k / | awk 'NR==2{print \$2}') -gt 1500000 ]"
+hostkey() { client ssh-keyscan -T 20 -p "$1" -t ed25519 192.0.2.1 2>/dev/null | cut -d' ' -f3; }
+KEY_A=$(hostkey "$A_PORT"); KEY_B=$(hostkey "$B_PORT")
+check_eq "both VMs present a host key" "yes yes" "$([ -n "$KEY_A" ] && echo yes) $([ -n "$KEY_B" ] && echo yes)"
+check "the snapshot's VM has its own host key" test "$KEY_A" != "$KEY_B"
+
+echo "e2e: list order, /info"
+api GET /vms >/dev/null
+check_eq "list in creation order" "alpha beta" "$(field '[.vms[].name] | join(" ")')"
+api GET /info >/dev/null
+check_eq "/info counts" "2 2 qemu tcg" "$(field '"\(.vms_count) \(.templates_count) \(.hypervisor) \(.accel)"')"
+
+echo "e2e: delete leaves nothing"
+BEFORE=$(footprint)
+api DELETE /vms/beta >/dev/null
+check_eq "delete by name 204" 204 "$(status)"
+check_eq "one VM less on the host" "qemu=1 taps=1 dirs=1 rules=1" "$(footprint)"
+no_process() { ! pgrep -f "$1" >/dev/null; }
+check "no hypervisor of beta" no_process "$DATA/vms/$B_ID/"
+check "beta's port closed" sh -c "! ip netns exec $CLIENT_NS timeout 3 bash -c 'echo > /dev/tcp/192.0.2.1/$B_PORT' 2>/dev/null"
+check "no nft rule of beta" sh -c "! ip netns exec $HOST_NS nft list table inet scalebox | grep -q '$B_ID'"
+api DELETE /vms/beta >/dev/null; check_eq "delete again 404" 404 "$(status)"
+api DELETE /templates/alpha-snap >/dev/null; check_eq "delete snapshot template 204" 204 "$(status)"
+api DELETE /templates/debian-base >/dev/null
+check_eq "protected template 403" "403 Cannot delete protected template" "$(status) $(field .error)"
+api DELETE /templates/golden >/dev/null
+check_eq "PROTECTED_TEMPLATES checked before existence" 403 "$(status)"
+api DELETE /templates/missing >/dev/null; check_eq "missing template 404" "404 Template not found" "$(status) $(field .error)"
+api DELETE '/templates/bad.name' >/dev/null; check_eq "bad template name 400" "400 Invalid template name" "$(status) $(field .error)"
+
+echo "e2e: three creates in parallel"
+CREATES=""
+for n in p1 p2 p3; do
+    client curl -s -o "$WORK/$n.json" -H "Authorization: Bearer $TOKEN" \
+        --data-binary "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"$n\"}" "$API/vms" &
+    CREATES="$CREATES $!"
+done
+wait $CREATES
+PORTS=""
+for n in p1 p2 p3; do
+    api GET "/vms/$n" >/dev/null
+    check_eq "parallel create $n exists" 200 "$(status)"
+    PORTS="$PORTS $(field .ssh_port)"
+done
+check_eq "distinct ports" 3 "$(echo $PORTS | tr ' ' '\n' | sort -u | wc -l)"
+check_eq "distinct guest addresses" 4 "$(cat "$DATA"/vms/*/vm.json | jq -r .guestAddress | sort -u | wc -l)"
+for p in $PORTS; do check "SSH into parallel VM on $p" wait_for 180 ssh_ready "$p"; done
+for n in p1 p2 p3; do api DELETE "/vms/$n" >/dev/null; done
+
+echo "e2e: errors change nothing"
+BEFORE=$(footprint)
+bad() { # bad NAME EXPECTED_STATUS BODY
+    api POST /vms "$3" >/dev/null
+    check_eq "$1 -> $2" "$2" "$(status)"
+    check "$1: error body is JSON" jq -e '.error | type == "string"' "$WORK/body"
+}
+bad "missing template" 400 "{\"ssh_public_key\":\"$KEY\"}"
+check_eq "missing template message" "template is required" "$(field .error)"
+bad "unknown template" 404 "{\"template\":\"nope\",\"ssh_public_key\":\"$KEY\"}"
+check_eq "unknown template message" "Template not found" "$(field .error)"
+bad "template traversal" 400 "{\"template\":\"../../etc/passwd\",\"ssh_public_key\":\"$KEY\"}"
+bad "missing key" 400 '{"template":"debian-base"}'
+bad "key with newline" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\\nssh-ed25519 AAAA x\"}"
+bad "key with command= option" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"command=\\\"/bin/sh\\\" $KEY\"}"
+bad "key type mismatch" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"ssh-rsa ${KEY#ssh-ed25519 }\"}"
+bad "not a key" 400 '{"template":"debian-base","ssh_public_key":"hello"}'
+bad "name with traversal" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"../x\"}"
+bad "name with injection" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"a;rm -rf /\"}"
+bad "name uppercase" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"Alpha\"}"
+bad "name in use" 409 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"alpha\"}"
+check_eq "name in use message" "VM name already in use" "$(field .error)"
+bad "vcpu_count 0" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"vcpu_count\":0}"
+bad "vcpu_count 33" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"vcpu_count\":33}"
+bad "vcpu_count 1.5" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"vcpu_count\":1.5}"
+bad "mem as string" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"mem_size_mib\":\"2048\"}"
+bad "mem 64" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"mem_size_mib\":64}"
+bad "disk 0" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"disk_size_gib\":0}"
+check_eq "disk range message" "disk_size_gib must be between 1 and 65536" "$(field .error)"
+bad "template as number" 400 "{\"template\":5,\"ssh_public_key\":\"$KEY\"}"
+bad "malformed JSON" 400 '{"template":'
+bad "JSON array" 400 '[1]'
+bad "body over 64 KiB" 413 "{\"template\":\"debian-base\",\"x\":\"$(head -c 70000 /dev/zero | tr '\0' a)\"}"
+bad "disk larger than free space" 507 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"disk_size_gib\":65000}"
+check "507 message" sh -c "jq -r .error '$WORK/body' | grep -Eq '^Insufficient storage: [0-9.]+GB available, need 65002GB$'"
+# Every free port of the range held by another process: 503, nothing created.
+HOLDERS=""
+for p in $(seq 22001 22020); do
+    [ "$p" = "$A_PORT" ] && continue
+    hostns socat -u TCP-LISTEN:$p,reuseaddr /dev/null & HOLDERS="$HOLDERS $!"
+done
+sleep 0.5
+bad "ports exhausted" 503 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}"
+check "503 names the port range" sh -c "jq -r .error '$WORK/body' | grep -q '22001-22020'"
+for h in $HOLDERS; do kill "$h" 2>/dev/null; done
+api POST /vms/nope/snapshot '{"template_name":"x"}' >/dev/null; check_eq "snapshot unknown VM 404" 404 "$(status)"
+api POST /vms/alpha/snapshot '{}' >/dev/null
+check_eq "snapshot without name 400" "400 template_name is required" "$(status) $(field .error)"
+api POST /vms/alpha/snapshot '{"template_name":"a/b"}' >/dev/null
+check_eq "snapshot bad name 400" "400 Invalid template name. Use alphanumeric, dash, or underscore only." "$(status) $(field .error)"
+api POST /vms/alpha/snapshot '{"template_name":"debian-base"}' >/dev/null
+check_eq "snapshot onto a protected template 409" 409 "$(status)"
+check_eq "errors left nothing behind" "$BEFORE" "$(footprint)"
+check "no partial template" sh -c "! ls '$DATA/templates' | grep -q partial"
+
+echo "e2e: a Firecracker fault becomes an API error and leaves nothing"
+# A second daemon in a namespace of its own (its own bridge and nftables table), with the
+# contract test's stand-in Firecracker answering a fault at the root drive.
+FC_NS=sbe2e-fc-$$
+ip netns add "$FC_NS"; ip -n "$FC_NS" link set lo up
+mkdir -p "$WORK/fc/templates"
+cp --sparse=always "$GUEST/rootfs.ext4" "$WORK/fc/templates/debian-base.ext4"
+printf '#!/bin/sh\nexec %s -cp %s io.scalebox.hypervisor.FakeFirecracker "$@"\n' \
+    "$TARGET/runtime/bin/java" "$TARGET/test-classes:$CP" >"$WORK/fake-firecracker"
+chmod 0755 "$WORK/fake-firecracker"
+sed -e "s|^DATA_DIR=.*|DATA_DIR=$WORK/fc|" -e 's|^HYPERVISOR=.*|HYPERVISOR=firecracker|' \
+    "$WORK/config" >"$WORK/fc.config"
+echo "FIRECRACKER_BIN=$WORK/fake-firecracker" >>"$WORK/fc.config"
+ip netns exec "$FC_NS" env FAKE_FC_FAULT="PUT /drives/rootfs" "$TARGET/runtime/bin/java" -cp "$CP" \
+    io.scalebox.daemon.Main --config "$WORK/fc.config" >"$WORK/fc.log" 2>&1 &
+FC_PID=$!
+fc_up() { ip netns exec "$FC_NS" curl -sf http://127.0.0.1:8080/health; }
+if wait_for 30 fc_up; then
+    ip netns exec "$FC_NS" curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+        --data-binary "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}" \
+        http://127.0.0.1:8080/vms >"$WORK/status"
+    check_eq "firecracker fault -> 500" 500 "$(status)"
+    check "the error carries Firecracker's fault_message" sh -c "jq -r .error '$WORK/body' | grep -q 'PUT /drives/rootfs answered 400: fault injected at PUT /drives/rootfs'"
+    check_eq "no VM directory left" 0 "$(find "$WORK/fc/vms" -mindepth 1 -maxdepth 1 | wc -l)"
+    check_eq "no TAP left" 0 "$(ip netns exec "$FC_NS" ip -o link show | grep -c ' sbx' || true)"
+    check "no firecracker process left" no_process "$WORK/fc/vms/"
+    check_eq "no VM listed" 0 "$(ip netns exec "$FC_NS" curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/vms | jq '.vms | length')"
+else
+    fail "firecracker daemon did not start" "$(tail -5 "$WORK/fc.log")"
+fi
+kill "$FC_PID"; wait "$FC_PID" 2>/dev/null
+ip netns del "$FC_NS"
+
+echo "e2e: delete the last VM"
+api DELETE "/vms/$A_ID" >/dev/null
+check_eq "delete by id 204" 204 "$(status)"
+check_eq "nothing of any VM left" "qemu=0 taps=0 dirs=0 rules=0" "$(footprint)"
+check "daemon logged no stack trace" sh -c "! grep -q 'Exception' '$WORK/daemon.log'"
+summary e2e
+

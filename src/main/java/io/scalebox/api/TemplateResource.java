@@ -1,0 +1,64 @@
+package io.scalebox.api;
+
+import io.scalebox.config.Config;
+import io.scalebox.storage.TemplateStore;
+import io.scalebox.vm.VmManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code GET /templates}, {@code DELETE /templates/{name}} and {@code GET /caddy/check}. */
+public final class TemplateResource {
+    private final Config config;
+    private final TemplateStore templates;
+    private final VmManager manager;
+
+    public TemplateResource(Config config, TemplateStore templates, VmManager manager) {
+        this.config = config;
+        this.templates = templates;
+        this.manager = manager;
+    }
+
+    public List<Route> routes() {
+        return List.of(
+                Route.authenticated("GET", "/templates", r -> Response.ok(Map.of("templates", list()))),
+                Route.authenticated("DELETE", "/templates/{name}", r -> {
+                    String name = r.param("name");
+                    if (!TemplateStore.NAME.matcher(name).matches()) {
+                        throw ApiException.badRequest("Invalid template name");
+                    }
+                    VmResource.call(() -> {
+                        manager.deleteTemplate(name);
+                        return null;
+                    });
+                    return Response.noContent();
+                }),
+                Route.open("GET", "/caddy/check", r -> Response.empty(allowed(r.query("domain")) ? 200 : 404)));
+    }
+
+    private List<Map<String, Object>> list() {
+        try {
+            return templates.list().stream().map(t -> Json.object("name", t.name(), "size_bytes", t.sizeBytes(),
+                    "created_at", Json.time(t.createdAt()))).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The domain is {@code <vm name>.<BASE_DOMAIN>}, one label, case-insensitive. */
+    boolean allowed(Optional<String> domain) {
+        if (config.baseDomain().isEmpty() || domain.isEmpty()) {
+            return false;
+        }
+        String d = domain.get().toLowerCase(Locale.ROOT);
+        String suffix = "." + config.baseDomain().get();
+        if (!d.endsWith(suffix)) {
+            return false;
+        }
+        String label = d.substring(0, d.length() - suffix.length());
+        return !label.isEmpty() && !label.contains(".") && manager.nameExists(label);
+    }
+}

@@ -1,0 +1,119 @@
+package io.scalebox.hypervisor;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Firecracker: one process per VM started with {@code --api-sock}, then configured through
+ * its API (machine, boot source, root drive, network, entropy) and started. Any answer but
+ * 2xx aborts the start with Firecracker's fault message and ends the process.
+ */
+public final class FirecrackerHypervisor implements Hypervisor {
+    private final Path binary;
+    private final ProcessLauncher launcher;
+
+    public FirecrackerHypervisor(Path binary, ProcessLauncher launcher) {
+        this.binary = binary;
+        this.launcher = launcher;
+    }
+
+    @Override
+    public HypervisorKind kind() {
+        return HypervisorKind.FIRECRACKER;
+    }
+
+    static Path apiSocket(VmSpec spec) {
+        return spec.dir().resolve("firecracker.sock");
+    }
+
+    @Override
+    public VmProcess start(VmSpec spec) throws HypervisorException {
+        Path sock = apiSocket(spec);
+        try {
+            Files.deleteIfExists(sock);
+        } catch (IOException e) {
+            throw new HypervisorException("cannot remove stale " + sock + ": " + e.getMessage(), e);
+        }
+        // The guest's serial console is Firecracker's stdout: it goes to the VM's console log.
+        VmProcess process = launcher.start(spec.id(),
+                List.of(binary.toString(), "--api-sock", sock.toString(), "--id", spec.id()),
+                spec.consoleLog(), spec.vcpuCount(), spec.memSizeMib());
+        try {
+            awaitSocket(process, sock);
+            FirecrackerClient api = new FirecrackerClient(sock);
+            JsonObject machine = new JsonObject();
+            machine.addProperty("vcpu_count", spec.vcpuCount());
+            machine.addProperty("mem_size_mib", spec.memSizeMib());
+            api.send("PUT", "/machine-config", machine);
+
+            JsonObject boot = new JsonObject();
+            boot.addProperty("kernel_image_path", spec.kernel().toString());
+            boot.addProperty("boot_args", spec.bootArgs());
+            spec.initrd().ifPresent(i -> boot.addProperty("initrd_path", i.toString()));
+            api.send("PUT", "/boot-source", boot);
+
+            JsonObject drive = new JsonObject();
+            drive.addProperty("drive_id", "rootfs");
+            drive.addProperty("path_on_host", spec.disk().toString());
+            drive.addProperty("is_root_device", true);
+            drive.addProperty("is_read_only", false);
+            api.send("PUT", "/drives/rootfs", drive);
+
+            JsonObject net = new JsonObject();
+            net.addProperty("iface_id", "eth0");
+            net.addProperty("host_dev_name", spec.tap());
+            net.addProperty("guest_mac", spec.mac());
+            api.send("PUT", "/network-interfaces/eth0", net);
+
+            // virtio-rng: sshd in the guest must not wait for entropy.
+            api.send("PUT", "/entropy", new JsonObject());
+
+            JsonObject action = new JsonObject();
+            action.addProperty("action_type", "InstanceStart");
+            api.send("PUT", "/actions", action);
+            return process;
+        } catch (HypervisorException e) {
+            launcher.stop(process);
+            throw e;
+        }
+    }
+
+    private void awaitSocket(VmProcess process, Path sock) throws HypervisorException {
+        for (int i = 0; i < 100; i++) {
+            if (!process.alive()) {
+                throw new HypervisorException("firecracker exited during start: "
+                        + QemuHypervisor.lastLine(sock.resolveSibling("console.log")));
+            }
+            if (Files.exists(sock)) {
+                try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+                    return;
+                } catch (IOException e) {
+                    // not accepting yet
+                }
+            }
+            QemuHypervisor.sleep(50);
+        }
+        throw new HypervisorException("firecracker did not open its API socket within 5 s");
+    }
+
+    @Override
+    public void pause(VmSpec spec) throws HypervisorException {
+        state(spec, "Paused");
+    }
+
+    @Override
+    public void resume(VmSpec spec) throws HypervisorException {
+        state(spec, "Resumed");
+    }
+
+    private static void state(VmSpec spec, String state) throws HypervisorException {
+        JsonObject body = new JsonObject();
+        body.addProperty("state", state);
+        new FirecrackerClient(apiSocket(spec)).send("PATCH", "/vm", body);
+    }
+}

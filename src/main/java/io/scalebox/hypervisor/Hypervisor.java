@@ -1,0 +1,13 @@
+package io.scalebox.hypervisor;
+
+/** One backend (QEMU, Firecracker): boots a VM's process and controls it afterwards. */
+public interface Hypervisor {
+    HypervisorKind kind();
+
+    /** Starts the VM; on failure nothing of it runs any more. Returns the process. */
+    VmProcess start(VmSpec spec) throws HypervisorException;
+
+    void pause(VmSpec spec) throws HypervisorException;
+
+    void resume(VmSpec spec) throws HypervisorException;
+}

@@ -1,0 +1,139 @@
+package io.scalebox.hypervisor;
+
+import io.scalebox.config.QemuAccel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * QEMU with the microvm machine: virtio-mmio disk, network (the VM's TAP) and RNG, serial
+ * console to the VM's log, QMP on a Unix socket in the VM's directory.
+ */
+public final class QemuHypervisor implements Hypervisor {
+    private final Path binary;
+    private final QemuAccel accel;
+    private final ProcessLauncher launcher;
+    private final long hostTscKhz;
+
+    public QemuHypervisor(Path binary, QemuAccel accel, ProcessLauncher launcher, long hostTscKhz) {
+        this.binary = binary;
+        this.accel = accel;
+        this.launcher = launcher;
+        this.hostTscKhz = hostTscKhz;
+    }
+
+    @Override
+    public HypervisorKind kind() {
+        return HypervisorKind.QEMU;
+    }
+
+    /** The host's TSC frequency in kHz ("cpu MHz" of /proc/cpuinfo), 0 when unknown. */
+    public static long hostTscKhz(Path proc) {
+        try {
+            for (String line : Files.readAllLines(proc.resolve("cpuinfo"))) {
+                if (line.startsWith("cpu MHz")) {
+                    return Math.round(Double.parseDouble(line.substring(line.indexOf(':') + 1).strip()) * 1000);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no hint then
+        }
+        return 0;
+    }
+
+    static Path qmpSocket(VmSpec spec) {
+        return spec.dir().resolve("qmp.sock");
+    }
+
+    List<String> argv(VmSpec spec) {
+        String append = spec.bootArgs();
+        if (accel == QemuAccel.TCG && hostTscKhz > 0) {
+            // Under emulation the microvm guest cannot calibrate its TSC without this hint.
+            append += " tsc_early_khz=" + hostTscKhz + " tsc=reliable";
+        }
+        List<String> a = new ArrayList<>(List.of(binary.toString(),
+                "-name", spec.id(), "-nodefaults", "-no-user-config", "-nographic",
+                "-M", "microvm", "-accel", accel.key()));
+        if (accel == QemuAccel.KVM) {
+            a.addAll(List.of("-cpu", "host"));
+        }
+        a.addAll(List.of("-smp", String.valueOf(spec.vcpuCount()), "-m", spec.memSizeMib() + "M",
+                "-kernel", spec.kernel().toString()));
+        spec.initrd().ifPresent(i -> a.addAll(List.of("-initrd", i.toString())));
+        a.addAll(List.of("-append", append,
+                "-drive", "id=root,file=" + spec.disk() + ",format=raw,if=none,cache=none,aio=threads",
+                "-device", "virtio-blk-device,drive=root",
+                "-netdev", "tap,id=net0,ifname=" + spec.tap() + ",script=no,downscript=no",
+                "-device", "virtio-net-device,netdev=net0,mac=" + spec.mac(),
+                "-device", "virtio-rng-device",
+                "-serial", "file:" + spec.consoleLog(),
+                "-qmp", "unix:" + qmpSocket(spec) + ",server=on,wait=off"));
+        return a;
+    }
+
+    @Override
+    public VmProcess start(VmSpec spec) throws HypervisorException {
+        Path log = spec.dir().resolve("hypervisor.log");
+        VmProcess p = launcher.start(spec.id(), argv(spec), log, spec.vcpuCount(), spec.memSizeMib());
+        // Ready when QMP answers; a process that dies first takes its reason with it into the log.
+        for (int i = 0; i < 100; i++) {
+            if (!p.alive()) {
+                launcher.stop(p);
+                throw new HypervisorException("qemu exited during start: " + lastLine(log));
+            }
+            if (Files.exists(qmpSocket(spec))) {
+                try (Qmp qmp = Qmp.connect(qmpSocket(spec))) {
+                    qmp.execute("query-status");
+                    return p;
+                } catch (IOException e) {
+                    // not listening yet
+                }
+            }
+            sleep(100);
+        }
+        launcher.stop(p);
+        throw new HypervisorException("qemu did not open its control socket within 10 s: " + lastLine(log));
+    }
+
+    @Override
+    public void pause(VmSpec spec) throws HypervisorException {
+        qmp(spec, "stop");
+    }
+
+    @Override
+    public void resume(VmSpec spec) throws HypervisorException {
+        qmp(spec, "cont");
+    }
+
+    private static void qmp(VmSpec spec, String command) throws HypervisorException {
+        try (Qmp qmp = Qmp.connect(qmpSocket(spec))) {
+            qmp.execute(command);
+        } catch (IOException e) {
+            throw new HypervisorException("qemu " + command + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    static String lastLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (!lines.get(i).isBlank()) {
+                    return lines.get(i).strip();
+                }
+            }
+        } catch (IOException e) {
+            // no log
+        }
+        return "(no output)";
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.scalebox.network;
+
+import io.scalebox.config.Cidr;
+import io.scalebox.host.Command;
+import io.scalebox.host.CommandException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** The bridge and the VMs' TAP devices, managed with iproute2. */
+public final class Network {
+    private static final Logger LOG = LogManager.getLogger(Network.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** TAP names: this prefix + 10 hex characters of the VM id (15 characters, the kernel's limit). */
+    public static final String TAP_PREFIX = "sbx";
+
+    private final String bridge;
+    private final Cidr address;
+    private final Path runDir;
+
+    public Network(String bridge, Cidr address, Path runDir) {
+        this.bridge = bridge;
+        this.address = address;
+        this.runDir = runDir;
+    }
+
+    public static String tapName(String vmId) {
+        return TAP_PREFIX + vmId.substring(3, 13);
+    }
+
+    /** Creates the bridge with its address when networkd (or the admin) has not; enables forwarding. */
+    public void ensureBridge() throws CommandException, IOException {
+        if (!exists(bridge)) {
+            ip("link", "add", bridge, "type", "bridge");
+            Files.createDirectories(runDir);
+            Files.writeString(runDir.resolve("bridge-created"), bridge + "\n");
+            LOG.info("created bridge {} ({})", bridge, address);
+        }
+        String addrs = ip("-4", "-o", "addr", "show", "dev", bridge);
+        if (!addrs.contains(" " + address + " ")) {
+            ip("addr", "replace", address.toString(), "dev", bridge);
+        }
+        ip("link", "set", bridge, "up");
+        try {
+            Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), "1\n");
+        } catch (IOException e) {
+            LOG.warn("cannot enable net.ipv4.ip_forward: {}; VMs get no outbound traffic", e.getMessage());
+        }
+    }
+
+    public void createTap(String tap) throws CommandException {
+        if (exists(tap)) {
+            ip("link", "delete", tap); // never reuse a TAP another hypervisor had
+        }
+        ip("tuntap", "add", "dev", tap, "mode", "tap");
+        try {
+            ip("link", "set", tap, "master", bridge);
+            ip("link", "set", tap, "up");
+        } catch (CommandException e) {
+            deleteTap(tap);
+            throw e;
+        }
+    }
+
+    /** Deletes the TAP if it exists; true when there was one. */
+    public boolean deleteTap(String tap) {
+        try {
+            if (!exists(tap)) {
+                return false;
+            }
+            ip("link", "delete", tap);
+            return true;
+        } catch (CommandException e) {
+            LOG.warn("cannot delete {}: {}", tap, e.getMessage());
+            return false;
+        }
+    }
+
+    /** TAP devices with the scalebox prefix (for reconciliation). */
+    public List<String> taps() throws CommandException {
+        List<String> out = new ArrayList<>();
+        for (String line : ip("-o", "link", "show").split("\n")) {
+            String[] f = line.split(":\\s+");
+            if (f.length > 1) {
+                String name = f[1].split("@")[0];
+                if (name.startsWith(TAP_PREFIX)) {
+                    out.add(name);
+                }
+            }
+        }
+        return out;
+    }
+
+    public boolean exists(String link) {
+        try {
+            ip("link", "show", "dev", link);
+            return true;
+        } catch (CommandException e) {
+            return false;
+        }
+    }
+
+    private static String ip(String... args) throws CommandException {
+        List<String> argv = new ArrayList<>(List.of("ip"));
+        argv.addAll(List.of(args));
+        return Command.run(argv, TIMEOUT);
+    }
+}

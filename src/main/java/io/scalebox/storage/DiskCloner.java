@@ -1,0 +1,70 @@
+package io.scalebox.storage;
+
+import io.scalebox.host.Command;
+import io.scalebox.host.CommandException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Copies disk images: a copy-on-write clone (reflink: btrfs, XFS) where the filesystem
+ * supports it, else a sparse copy. Which one applies is probed once, in the data directory.
+ */
+public final class DiskCloner {
+    /** How images are copied on this filesystem, as /info reports it. */
+    public enum Mode {
+        REFLINK, COPY;
+
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(30);
+    private final Mode mode;
+
+    private DiskCloner(Mode mode) {
+        this.mode = mode;
+    }
+
+    /** Probes reflink support with a tiny file in {@code dir}. */
+    public static DiskCloner probe(Path dir) throws IOException {
+        Path a = Files.createTempFile(dir, ".reflink-probe", "");
+        Path b = dir.resolve(a.getFileName() + ".clone");
+        try {
+            Files.write(a, new byte[4096]);
+            Command.run(List.of("cp", "--reflink=always", a.toString(), b.toString()), Duration.ofSeconds(10));
+            return new DiskCloner(Mode.REFLINK);
+        } catch (CommandException e) {
+            return new DiskCloner(Mode.COPY);
+        } finally {
+            Files.deleteIfExists(a);
+            Files.deleteIfExists(b);
+        }
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public void copy(Path from, Path to) throws CommandException {
+        Command.run(List.of("cp", mode == Mode.REFLINK ? "--reflink=always" : "--sparse=always",
+                "--", from.toString(), to.toString()), TIMEOUT);
+    }
+
+    /** Grows an ext4 image to {@code bytes} (never shrinks): extend the file, then resize2fs. */
+    public static void grow(Path image, long bytes) throws IOException, CommandException {
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            if (f.length() >= bytes) {
+                return;
+            }
+            f.setLength(bytes);
+        }
+        // resize2fs wants a freshly checked filesystem.
+        ImageEditor.check(image);
+        Command.run(List.of("resize2fs", "-f", image.toString()), TIMEOUT);
+    }
+}

@@ -1,0 +1,34 @@
+package io.scalebox.vm;
+
+/**
+ * One VM as recorded in {@code DATA_DIR/vms/<id>/vm.json}: everything needed to re-attach to
+ * it or boot it again. Immutable; changes produce a new record.
+ */
+public record Vm(
+        String id,
+        String name,
+        String template,
+        String guestAddress,
+        String tap,
+        String mac,
+        int sshPort,
+        int vcpuCount,
+        int memSizeMib,
+        int diskSizeGib,
+        long createdAtMillis,
+        Status status,
+        String hypervisor,
+        long pid,
+        String unit,
+        String cmdline) {
+
+    /** The API's status values. */
+    public enum Status {
+        running, stopped
+    }
+
+    public Vm withStatus(Status s) {
+        return new Vm(id, name, template, guestAddress, tap, mac, sshPort, vcpuCount, memSizeMib, diskSizeGib,
+                createdAtMillis, s, hypervisor, pid, unit, cmdline);
+    }
+}

@@ -1,0 +1,419 @@
+package io.scalebox.vm;
+
+import io.scalebox.config.Config;
+import io.scalebox.config.Ipv4;
+import io.scalebox.host.CommandException;
+import io.scalebox.hypervisor.Hypervisor;
+import io.scalebox.hypervisor.HypervisorException;
+import io.scalebox.hypervisor.ProcessLauncher;
+import io.scalebox.hypervisor.VmProcess;
+import io.scalebox.hypervisor.VmSpec;
+import io.scalebox.network.AddressPool;
+import io.scalebox.network.Firewall;
+import io.scalebox.network.Network;
+import io.scalebox.network.PortPool;
+import io.scalebox.network.TcpProxy;
+import io.scalebox.storage.DiskCloner;
+import io.scalebox.storage.ImageEditor;
+import io.scalebox.storage.TemplateStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Creates, lists, deletes and snapshots VMs. Allocation (id, name, address, port) happens
+ * under a short lock; cloning and booting run in parallel. Every step of a create has an
+ * undo, and a failure undoes the steps already done, so nothing of a failed VM remains.
+ */
+public final class VmManager {
+    private static final Logger LOG = LogManager.getLogger(VmManager.class);
+    private static final long GIB = 1024L * 1024 * 1024;
+    /** api.md: a create needs the disk plus this much free space. */
+    private static final long RESERVE_BYTES = 2 * GIB;
+
+    private final Config config;
+    private final VmStore store;
+    private final TemplateStore templates;
+    private final DiskCloner cloner;
+    private final Network network;
+    private final Firewall firewall;
+    private final Hypervisor hypervisor;
+    private final ProcessLauncher launcher;
+    private final AddressPool addresses;
+    private final PortPool ports;
+    private final Names names = new Names();
+
+    private final Map<String, Vm> vms = new LinkedHashMap<>();
+    private final Map<String, TcpProxy> proxies = new ConcurrentHashMap<>();
+    private final Set<String> pendingNames = new HashSet<>();
+    private final Set<String> busyTemplates = ConcurrentHashMap.newKeySet();
+
+    public VmManager(Config config, VmStore store, TemplateStore templates, DiskCloner cloner, Network network,
+                     Firewall firewall, Hypervisor hypervisor, ProcessLauncher launcher, AddressPool addresses,
+                     PortPool ports) {
+        this.config = config;
+        this.store = store;
+        this.templates = templates;
+        this.cloner = cloner;
+        this.network = network;
+        this.firewall = firewall;
+        this.hypervisor = hypervisor;
+        this.launcher = launcher;
+        this.addresses = addresses;
+        this.ports = ports;
+    }
+
+    public synchronized List<Vm> list() {
+        return vms.values().stream().sorted(Comparator.comparingLong(Vm::createdAtMillis)).toList();
+    }
+
+    public synchronized int count() {
+        return vms.size();
+    }
+
+    /** By id first, then by name. */
+    public synchronized Vm get(String idOrName) throws VmException {
+        Vm vm = vms.get(idOrName);
+        if (vm != null) {
+            return vm;
+        }
+        return vms.values().stream().filter(v -> v.name().equals(idOrName)).findFirst()
+                .orElseThrow(() -> new VmException(VmException.Reason.NOT_FOUND, "VM not found"));
+    }
+
+    public synchronized boolean nameExists(String name) {
+        return vms.values().stream().anyMatch(v -> v.name().equalsIgnoreCase(name));
+    }
+
+    // ---- create -------------------------------------------------------------------------
+
+    public Vm create(CreateRequest req) throws VmException {
+        Path image = templates.image(req.template());
+        if (!Files.isRegularFile(image)) {
+            throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+        }
+        long templateBytes = size(image);
+        int templateGib = (int) ((templateBytes + GIB - 1) / GIB);
+        int diskGib = Math.max(req.diskSizeGib().orElse(templateGib), templateGib);
+        checkSpace(diskGib);
+
+        Deque<Undo> undo = new ArrayDeque<>();
+        Vm vm = allocate(req, diskGib, undo);
+        try {
+            VmSpec spec = spec(vm);
+            Files.createDirectories(spec.dir());
+            undo.push(() -> store.deleteDir(vm.id()));
+            cloner.copy(image, spec.disk());
+            if ((long) diskGib * GIB > templateBytes) {
+                DiskCloner.grow(spec.disk(), (long) diskGib * GIB);
+            }
+            ImageEditor.setUserKey(spec.disk(), req.sshPublicKey());
+            network.createTap(vm.tap());
+            undo.push(() -> network.deleteTap(vm.tap()));
+            VmProcess process = hypervisor.start(spec);
+            undo.push(() -> launcher.stop(process));
+            TcpProxy proxy = new TcpProxy(vm.id(), vm.sshPort(), new InetSocketAddress(vm.guestAddress(), 22));
+            undo.push(proxy::close);
+            Vm running = new Vm(vm.id(), vm.name(), vm.template(), vm.guestAddress(), vm.tap(), vm.mac(),
+                    vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), vm.diskSizeGib(), vm.createdAtMillis(),
+                    Vm.Status.running, hypervisor.kind().key(), process.pid(), process.unit().orElse(null),
+                    process.cmdline());
+            store.save(running);
+            synchronized (this) {
+                vms.put(running.id(), running);
+                pendingNames.remove(running.name());
+                proxies.put(running.id(), proxy);
+            }
+            undo.push(() -> forget(running));
+            applyFirewall();
+            LOG.info("{}: created {} from {} (port {}, {} vCPU, {} MiB, {} GiB)", vm.id(), vm.name(),
+                    vm.template(), vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), diskGib);
+            return running;
+        } catch (HypervisorException e) {
+            rollback(vm, undo, e);
+            throw new VmException(VmException.Reason.FAILED, "Failed to start VM: " + e.getMessage(), e);
+        } catch (IOException | CommandException | RuntimeException e) {
+            rollback(vm, undo, e);
+            throw new VmException(VmException.Reason.FAILED, "Failed to create VM: " + e.getMessage(), e);
+        }
+    }
+
+    private synchronized Vm allocate(CreateRequest req, int diskGib, Deque<Undo> undo) throws VmException {
+        String name;
+        if (req.name().isPresent()) {
+            name = req.name().get();
+            if (nameExists(name) || pendingNames.contains(name)) {
+                throw new VmException(VmException.Reason.CONFLICT, "VM name already in use");
+            }
+        } else {
+            name = names.newName(n -> nameExists(n) || pendingNames.contains(n));
+        }
+        String id;
+        do {
+            id = names.newId();
+        } while (vms.containsKey(id));
+        int address = addresses.allocate().orElseThrow(() -> new VmException(VmException.Reason.UNAVAILABLE,
+                "No free VM address left in " + addresses.subnet()));
+        Optional<Integer> port = ports.allocate();
+        if (port.isEmpty()) {
+            addresses.release(address);
+            throw new VmException(VmException.Reason.UNAVAILABLE,
+                    "No free host port left in " + config.portMin() + "-" + config.portMax());
+        }
+        pendingNames.add(name);
+        undo.push(() -> {
+            synchronized (this) {
+                pendingNames.remove(name);
+            }
+        });
+        undo.push(() -> addresses.release(address));
+        undo.push(() -> ports.release(port.get()));
+        return new Vm(id, name, req.template(), Ipv4.format(address), Network.tapName(id), mac(id), port.get(),
+                req.vcpuCount().orElse(config.defaultVcpuCount()), req.memSizeMib().orElse(config.defaultMemSizeMib()),
+                diskGib, System.currentTimeMillis(), Vm.Status.running, hypervisor.kind().key(), 0, null, null);
+    }
+
+    private void rollback(Vm vm, Deque<Undo> undo, Exception cause) {
+        LOG.error("{}: create failed, undoing {} step(s): {}", vm.id(), undo.size(), cause.getMessage());
+        while (!undo.isEmpty()) {
+            try {
+                undo.pop().run();
+            } catch (Exception e) {
+                LOG.error("{}: undo step failed: {}", vm.id(), e.getMessage());
+            }
+        }
+    }
+
+    private void checkSpace(int diskGib) throws VmException {
+        try {
+            long free = Files.getFileStore(existing(config.vmsDir())).getUsableSpace();
+            long need = diskGib * GIB + RESERVE_BYTES;
+            if (free < need) {
+                throw new VmException(VmException.Reason.INSUFFICIENT_STORAGE, "Insufficient storage: "
+                        + gb(free) + "GB available, need " + gb(need) + "GB");
+            }
+        } catch (IOException e) {
+            throw new VmException(VmException.Reason.FAILED, "Cannot check free space: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- delete -------------------------------------------------------------------------
+
+    public void delete(String idOrName) throws VmException {
+        Vm vm = get(idOrName);
+        synchronized (this) {
+            if (vms.remove(vm.id()) == null) {
+                throw new VmException(VmException.Reason.NOT_FOUND, "VM not found");
+            }
+        }
+        teardown(vm);
+        LOG.info("{}: deleted {}", vm.id(), vm.name());
+    }
+
+    /** Stops and removes everything of a VM; tolerant of parts that are already gone. */
+    private void teardown(Vm vm) {
+        TcpProxy proxy = proxies.remove(vm.id());
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (vm.pid() > 0) {
+            launcher.stop(new VmProcess(vm.pid(), Optional.ofNullable(vm.unit()), vm.cmdline()));
+        }
+        network.deleteTap(vm.tap());
+        try {
+            applyFirewall();
+        } catch (CommandException e) {
+            LOG.error("{}: cannot update nftables: {}", vm.id(), e.getMessage());
+        }
+        try {
+            store.deleteDir(vm.id());
+        } catch (IOException e) {
+            LOG.error("{}: cannot remove {}: {}", vm.id(), store.dir(vm.id()), e.getMessage());
+        }
+        addresses.release(Ipv4.parse(vm.guestAddress()));
+        ports.release(vm.sshPort());
+    }
+
+    private synchronized void forget(Vm vm) {
+        vms.remove(vm.id());
+        TcpProxy p = proxies.remove(vm.id());
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    // ---- snapshot -----------------------------------------------------------------------
+
+    public Snapshot snapshot(String idOrName, String template) throws VmException {
+        Vm vm = get(idOrName);
+        if (templates.exists(template) || !busyTemplates.add(template)) {
+            throw new VmException(VmException.Reason.CONFLICT, "Template already exists");
+        }
+        Path partial = templates.partial(template);
+        try {
+            if (templates.exists(template)) {
+                throw new VmException(VmException.Reason.CONFLICT, "Template already exists");
+            }
+            Files.createDirectories(templates.dir());
+            VmSpec spec = spec(vm);
+            boolean paused = false;
+            if (vm.status() == Vm.Status.running) {
+                hypervisor.pause(spec);
+                paused = true;
+            }
+            try {
+                cloner.copy(spec.disk(), partial);
+            } finally {
+                if (paused) {
+                    hypervisor.resume(spec);
+                }
+            }
+            ImageEditor.clearKeys(partial);
+            Files.move(partial, templates.image(template), StandardCopyOption.ATOMIC_MOVE);
+            long now = System.currentTimeMillis();
+            LOG.info("{}: snapshot saved as template {}", vm.id(), template);
+            return new Snapshot(template, vm.id(), size(templates.image(template)), now);
+        } catch (HypervisorException | IOException | CommandException e) {
+            throw new VmException(VmException.Reason.FAILED, "Snapshot failed: " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException e) {
+                LOG.error("cannot remove {}: {}", partial, e.getMessage());
+            }
+            busyTemplates.remove(template);
+        }
+    }
+
+    public void deleteTemplate(String name) throws VmException {
+        if (config.isProtected(name)) {
+            throw new VmException(VmException.Reason.FORBIDDEN, "Cannot delete protected template");
+        }
+        if (busyTemplates.contains(name)) {
+            throw new VmException(VmException.Reason.CONFLICT, "Template is being written");
+        }
+        try {
+            if (!templates.delete(name)) {
+                throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+            }
+            LOG.info("template {} deleted", name);
+        } catch (IOException e) {
+            throw new VmException(VmException.Reason.FAILED, "Cannot delete template: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- start-up -----------------------------------------------------------------------
+
+    /**
+     * Re-attaches to the VMs recorded on disk: live hypervisors get their proxy back, dead
+     * ones are marked stopped with their disk kept. Corrupt records are moved aside and
+     * directories without a record (an interrupted create) removed, one log line each.
+     */
+    public void recover() throws IOException, CommandException {
+        for (VmStore.Loaded l : store.loadAll()) {
+            if (l.vm() == null) {
+                if ("no record".equals(l.problem())) {
+                    LOG.warn("removing {}: no vm.json (interrupted create)", l.dir());
+                    store.deleteDir(l.dir().getFileName().toString());
+                } else {
+                    Path aside = l.dir().resolve("vm.json.corrupt-" + System.currentTimeMillis());
+                    LOG.error("{}: {}; moved aside to {}", l.dir().getFileName(), l.problem(), aside.getFileName());
+                    if (Files.exists(l.dir().resolve(VmStore.RECORD))) {
+                        Files.move(l.dir().resolve(VmStore.RECORD), aside);
+                    }
+                }
+                continue;
+            }
+            Vm vm = l.vm();
+            addresses.reserve(Ipv4.parse(vm.guestAddress()));
+            ports.reserve(vm.sshPort());
+            VmProcess p = new VmProcess(vm.pid(), Optional.ofNullable(vm.unit()), vm.cmdline() == null ? "" : vm.cmdline());
+            if (vm.pid() > 0 && p.alive()) {
+                proxies.put(vm.id(), new TcpProxy(vm.id(), vm.sshPort(),
+                        new InetSocketAddress(vm.guestAddress(), 22)));
+                vm = vm.withStatus(Vm.Status.running);
+                LOG.info("{}: re-attached to {} (pid {})", vm.id(), vm.name(), vm.pid());
+            } else if (vm.status() == Vm.Status.running) {
+                vm = vm.withStatus(Vm.Status.stopped);
+                store.save(vm);
+                LOG.warn("{}: hypervisor gone; marked stopped, disk kept", vm.id());
+            }
+            synchronized (this) {
+                vms.put(vm.id(), vm);
+            }
+        }
+        applyFirewall();
+    }
+
+    /** Closes the proxies (the daemon stops; VMs keep running). */
+    public void detach() {
+        proxies.values().forEach(TcpProxy::close);
+        proxies.clear();
+    }
+
+    // ---- helpers ------------------------------------------------------------------------
+
+    private void applyFirewall() throws CommandException {
+        List<Firewall.Forward> forwards = new ArrayList<>();
+        for (Vm v : list()) {
+            forwards.add(new Firewall.Forward(v.id(), Ipv4.parse(v.guestAddress()), v.sshPort()));
+        }
+        firewall.apply(forwards);
+    }
+
+    VmSpec spec(Vm vm) {
+        var subnet = addresses.subnet();
+        return new VmSpec(vm.id(), store.dir(vm.id()), config.kernelPath(), config.initrdPath(),
+                store.dir(vm.id()).resolve("rootfs.ext4"), vm.tap(), vm.mac(), vm.guestAddress(),
+                subnet.addressText(), subnet.netmaskText(), vm.vcpuCount(), vm.memSizeMib());
+    }
+
+    /** Locally administered, unicast, derived from the id. */
+    static String mac(String id) {
+        String h = id.substring(3, 13);
+        return "02:" + h.substring(0, 2) + ":" + h.substring(2, 4) + ":" + h.substring(4, 6) + ":"
+                + h.substring(6, 8) + ":" + h.substring(8, 10);
+    }
+
+    private static long size(Path p) throws VmException {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+        }
+    }
+
+    private static Path existing(Path p) {
+        Path q = p;
+        while (q != null && !Files.exists(q)) {
+            q = q.getParent();
+        }
+        return q == null ? Path.of("/") : q;
+    }
+
+    private static String gb(long bytes) {
+        double g = Math.round(bytes / (double) GIB * 10) / 10.0;
+        return g == Math.rint(g) ? String.valueOf((long) g) : String.valueOf(g);
+    }
+
+    /** One step's undo. */
+    @FunctionalInterface
+    private interface Undo {
+        void run() throws Exception;
+    }
+}

@@ -1,0 +1,122 @@
+package io.scalebox.hypervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The Firecracker adapter against a stand-in Firecracker process ({@link FakeFirecracker})
+ * that enforces the documented API. No real Firecracker can run on the build machines.
+ */
+class FirecrackerContractTest {
+    @TempDir
+    Path tmp;
+    Path vmDir;
+    VmSpec spec;
+    FirecrackerHypervisor firecracker;
+    final ProcessLauncher launcher = new ProcessLauncher(false);
+    VmProcess started;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Path bin = tmp.resolve("firecracker");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.writeString(bin, "#!/bin/sh\nexec " + java + " -cp '" + System.getProperty("java.class.path")
+                + "' " + FakeFirecracker.class.getName() + " \"$@\"\n");
+        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        vmDir = Files.createDirectories(tmp.resolve("vm-0123456789ab"));
+        spec = new VmSpec("vm-0123456789ab", vmDir, Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")),
+                vmDir.resolve("rootfs.ext4"), "sbx0123456789", "02:01:23:45:67:89", "172.16.0.2", "172.16.0.1",
+                "255.255.0.0", 2, 512);
+        firecracker = new FirecrackerHypervisor(bin, launcher);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (started != null) {
+            launcher.stop(started);
+        }
+    }
+
+    List<String> requests() throws IOException {
+        Path log = vmDir.resolve("fake-requests.log");
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    @Test
+    void startFollowsTheDocumentedSequenceAndPauseResumeWork() throws Exception {
+        started = firecracker.start(spec);
+        assertTrue(started.alive());
+        List<String> log = requests();
+        assertEquals(List.of(), log.stream().filter(l -> l.startsWith("VIOLATION")).toList());
+        assertEquals(List.of("PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs",
+                "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /actions"),
+                log.stream().map(l -> l.split(" ")[0] + " " + l.split(" ")[1]).toList());
+        assertTrue(log.get(0).contains("\"vcpu_count\":2") && log.get(0).contains("\"mem_size_mib\":512"));
+        assertTrue(log.get(1).contains("\"kernel_image_path\":\"/k/vmlinux\"")
+                && log.get(1).contains("\"initrd_path\":\"/k/initrd\"")
+                && log.get(1).contains("ip=172.16.0.2::172.16.0.1:255.255.0.0::eth0:off"));
+        assertTrue(log.get(2).contains("\"is_root_device\":true") && log.get(2).contains("rootfs.ext4"));
+        assertTrue(log.get(3).contains("\"host_dev_name\":\"sbx0123456789\"")
+                && log.get(3).contains("\"guest_mac\":\"02:01:23:45:67:89\""));
+        assertTrue(log.get(5).contains("\"action_type\":\"InstanceStart\""));
+
+        firecracker.pause(spec);
+        firecracker.resume(spec);
+        List<String> after = requests();
+        assertEquals("PATCH /vm {\"state\":\"Paused\"}", after.get(6));
+        assertEquals("PATCH /vm {\"state\":\"Resumed\"}", after.get(7));
+        launcher.stop(started);
+        assertFalse(started.alive(), "stop ends the process");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs",
+        "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /actions"})
+    void aFaultAtAnyStepAbortsWithItsMessageAndEndsTheProcess(String step) throws Exception {
+        Files.writeString(vmDir.resolve("fake-fault"), step);
+        HypervisorException e = assertThrows(HypervisorException.class, () -> started = firecracker.start(spec));
+        assertTrue(e.getMessage().contains("answered 400: fault injected at " + step), e.getMessage());
+        List<String> log = requests();
+        assertTrue(log.get(log.size() - 1).startsWith(step), "nothing is sent after the fault: " + log);
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine()
+                .map(c -> c.contains(vmDir.resolve("firecracker.sock").toString())).orElse(false)),
+                "the firecracker process was ended");
+    }
+
+    @Test
+    void aBinaryThatExitsAtOnceIsReported() throws Exception {
+        FirecrackerHypervisor broken = new FirecrackerHypervisor(Path.of("/bin/false"), launcher);
+        HypervisorException e = assertThrows(HypervisorException.class, () -> started = broken.start(spec));
+        assertTrue(e.getMessage().contains("exited during start"), e.getMessage());
+    }
+
+    @Test
+    void pauseOfAVmThatIsNotRunningIsAnError() throws Exception {
+        Files.writeString(vmDir.resolve("fake-fault"), "PUT /actions");
+        assertThrows(HypervisorException.class, () -> started = firecracker.start(spec));
+        HypervisorException e = assertThrows(HypervisorException.class, () -> firecracker.pause(spec));
+        assertTrue(e.getMessage().startsWith("firecracker PATCH /vm failed"), e.getMessage());
+    }
+
+    @Test
+    void faultMessagesAreExtracted() {
+        assertEquals("bad drive", FirecrackerClient.fault("{\"fault_message\":\"bad drive\"}"));
+        assertEquals("plain text", FirecrackerClient.fault("plain text"));
+        assertEquals("(no fault message)", FirecrackerClient.fault(""));
+    }
+}

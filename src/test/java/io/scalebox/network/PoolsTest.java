@@ -1,0 +1,68 @@
+package io.scalebox.network;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.scalebox.config.Cidr;
+import io.scalebox.config.Ipv4;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class PoolsTest {
+    @Test
+    void addressesSkipNetworkGatewayAndBroadcastAndAreReused() {
+        AddressPool pool = new AddressPool(Cidr.parse("10.9.0.1/29")); // .0 net, .1 gw, .7 broadcast
+        for (String expected : new String[] {"10.9.0.2", "10.9.0.3", "10.9.0.4", "10.9.0.5", "10.9.0.6"}) {
+            assertEquals(expected, Ipv4.format(pool.allocate().orElseThrow()));
+        }
+        assertEquals(Optional.empty(), pool.allocate(), "exhausted");
+        pool.release(Ipv4.parse("10.9.0.4"));
+        assertEquals("10.9.0.4", Ipv4.format(pool.allocate().orElseThrow()), "freed address reused");
+        assertFalse(pool.reserve(Ipv4.parse("10.9.0.1")), "gateway cannot be reserved");
+    }
+
+    @Test
+    void gatewayInTheMiddleIsSkipped() {
+        AddressPool pool = new AddressPool(Cidr.parse("10.9.0.3/29"));
+        assertEquals("10.9.0.1", Ipv4.format(pool.allocate().orElseThrow()));
+        assertEquals("10.9.0.2", Ipv4.format(pool.allocate().orElseThrow()));
+        assertEquals("10.9.0.4", Ipv4.format(pool.allocate().orElseThrow()));
+    }
+
+    @Test
+    void portsHeldByAnotherProcessAreSkipped() throws Exception {
+        try (ServerSocket holder = new ServerSocket()) {
+            holder.bind(new InetSocketAddress(0));
+            int held = holder.getLocalPort();
+            PortPool pool = new PortPool(held, held + 1);
+            int got = pool.allocate().orElseThrow();
+            assertTrue(got == held + 1 || got > held, "held port skipped");
+            assertEquals(Optional.empty(), pool.allocate(), "range exhausted");
+            pool.release(got);
+            assertEquals(got, pool.allocate().orElseThrow());
+        }
+    }
+
+    @Test
+    void rulesetHasNatForwardsAndNothingForOtherTables() {
+        Firewall fw = new Firewall("br0", Cidr.parse("172.16.0.1/16"));
+        String rules = fw.ruleset(java.util.List.of(new Firewall.Forward("vm-0123456789ab", Ipv4.parse("172.16.0.2"), 22001)));
+        assertTrue(rules.startsWith("table inet scalebox\ndelete table inet scalebox\n"), "atomic replace");
+        assertTrue(rules.contains("udp dport 22001 dnat ip to 172.16.0.2:22001 comment \"vm-0123456789ab\""));
+        assertTrue(rules.contains("ip saddr 172.16.0.0/16 ip daddr != 172.16.0.0/16 masquerade"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("table (\\S+ \\S+)").matcher(rules);
+        while (m.find()) {
+            assertEquals("inet scalebox", m.group(1), "no other table is named");
+        }
+        assertTrue(fw.ruleset(java.util.List.of()).contains("udp dport { 0 }"), "valid with no VM");
+    }
+
+    @Test
+    void tapNamesFitTheKernelLimit() {
+        assertEquals("sbx0123456789", Network.tapName("vm-0123456789ab"));
+        assertTrue(Network.tapName("vm-0123456789ab").length() <= 15);
+    }
+}
