@@ -1,98 +1,22 @@
 #!/bin/bash
-# End-to-end tests of the VM engine with real guests (QEMU TCG) through the real API.
-# Topology, all inside namespaces this test makes (the host's network is untouched):
-#   netns $HOST_NS   scaleboxd (the packaged runtime and jars), br0 172.16.0.1/16, TAPs,
-#                    QEMU, nftables; 192.0.2.1/24 on a veth to
-#   netns $CLIENT_NS the client: curl and ssh to 192.0.2.1 as a user would.
+# End-to-end tests of the VM engine with real guests (QEMU TCG) through the real API, in
+# network namespaces made by scripts/test/engine-env.sh (the host's network is untouched).
 # Usage: e2e.sh TARGET_DIR (the Maven target directory with runtime/, scalebox.jar, lib/)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 TARGET=$(cd "$1" && pwd)
-CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
-GUEST=$CACHE/guest
-HOST_NS=sbe2e-host-$$
-CLIENT_NS=sbe2e-client-$$
-WORK=$(mktemp -d /var/tmp/scalebox-e2e.XXXXXX)
-DATA=$WORK/data
-TOKEN=sb-e2e-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-API=http://192.0.2.1:8080
-DAEMON_PID=""
+. "$HERE/engine-env.sh"
 
 cleanup() {
     if [ "$FAILED" -gt 0 ] && [ -f "$WORK/daemon.log" ]; then
         echo "--- daemon log (last 40 lines)"; tail -n 40 "$WORK/daemon.log"
     fi
-    if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-        kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
-    fi
-    # Hypervisors this test's daemon started (their command lines name our data dir).
-    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null); do kill "$pid" 2>/dev/null; done
-    sleep 0.5
-    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-    ip netns del "$HOST_NS" 2>/dev/null
-    ip netns del "$CLIENT_NS" 2>/dev/null
+    engine_stop
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-"$HERE/build-guest.sh" || exit 1
-
-# --- namespaces ------------------------------------------------------------------------
-ip netns add "$HOST_NS"
-ip netns add "$CLIENT_NS"
-ip link add sbe2e-h$$ netns "$HOST_NS" type veth peer name sbe2e-c$$ netns "$CLIENT_NS"
-ip -n "$HOST_NS" link set lo up
-ip -n "$CLIENT_NS" link set lo up
-ip -n "$HOST_NS" addr add 192.0.2.1/24 dev sbe2e-h$$
-ip -n "$CLIENT_NS" addr add 192.0.2.2/24 dev sbe2e-c$$
-ip -n "$HOST_NS" link set sbe2e-h$$ up
-ip -n "$CLIENT_NS" link set sbe2e-c$$ up
-ip -n "$HOST_NS" route add default via 192.0.2.2
-client() { ip netns exec "$CLIENT_NS" "$@"; }
-hostns() { ip netns exec "$HOST_NS" "$@"; }
-
-# --- daemon ----------------------------------------------------------------------------
-mkdir -p "$DATA/templates"
-cp --sparse=always "$GUEST/rootfs.ext4" "$DATA/templates/debian-base.ext4"
-cat >"$WORK/config" <<CONF
-API_PORT=8080
-API_TOKEN=$TOKEN
-DATA_DIR=$DATA
-KERNEL_PATH=$GUEST/vmlinux
-INITRD_PATH=$GUEST/initrd.img
-HOST_IP=192.0.2.1
-BASE_DOMAIN=vms.test
-HYPERVISOR=qemu
-QEMU_ACCEL=tcg
-PORT_MIN=22001
-PORT_MAX=22020
-DEFAULT_VCPU_COUNT=1
-DEFAULT_MEM_SIZE_MIB=256
-MAX_DISK_SIZE_GIB=65536
-PROTECTED_TEMPLATES=debian-base,golden
-CONF
-CP=$TARGET/scalebox.jar:$(ls "$TARGET"/lib/*.jar | tr '\n' ':')
-hostns "$TARGET/runtime/bin/java" -cp "$CP" io.scalebox.daemon.Main --config "$WORK/config" \
-    >"$WORK/daemon.log" 2>&1 &
-DAEMON_PID=$!
-wait_for 30 client curl -sf "$API/health" || { echo "daemon did not start"; cat "$WORK/daemon.log"; exit 1; }
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/key"
-KEY=$(cat "$WORK/key.pub")
-
-api() { # api METHOD PATH [JSON] -> body on stdout, status in $WORK/status
-    client curl -s -o "$WORK/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" \
-        -H 'Content-Type: application/json' ${3:+--data-binary "$3"} "$API$2" >"$WORK/status"
-    cat "$WORK/body"
-}
-status() { cat "$WORK/status"; }
-field() { jq -r "$1" "$WORK/body"; }
-vmssh() { # vmssh PORT CMD...
-    port=$1; shift
-    client ssh -q -i "$WORK/key" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-        -o ConnectTimeout=10 -o BatchMode=yes user@192.0.2.1 "$@"
-}
-ssh_ready() { vmssh "$1" true; }
+engine_start || exit 1
 # What a VM leaves on the host: hypervisors, TAPs, VM dirs, nft forwards, listening proxies.
 footprint() {
     printf 'qemu=%s taps=%s dirs=%s rules=%s\n' \
@@ -243,12 +167,13 @@ check "507 message" sh -c "jq -r .error '$WORK/body' | grep -Eq '^Insufficient s
 HOLDERS=""
 for p in $(seq 22001 22020); do
     [ "$p" = "$A_PORT" ] && continue
-    hostns socat -u TCP-LISTEN:$p,reuseaddr /dev/null & HOLDERS="$HOLDERS $!"
+    ip netns exec "$HOST_NS" socat -u TCP-LISTEN:$p,reuseaddr /dev/null >/dev/null 2>&1 &
+    HOLDERS="$HOLDERS $!"
 done
 sleep 0.5
 bad "ports exhausted" 503 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}"
 check "503 names the port range" sh -c "jq -r .error '$WORK/body' | grep -q '22001-22020'"
-for h in $HOLDERS; do kill "$h" 2>/dev/null; done
+for h in $HOLDERS; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
 api POST /vms/nope/snapshot '{"template_name":"x"}' >/dev/null; check_eq "snapshot unknown VM 404" 404 "$(status)"
 api POST /vms/alpha/snapshot '{}' >/dev/null
 check_eq "snapshot without name 400" "400 template_name is required" "$(status) $(field .error)"
@@ -297,5 +222,6 @@ api DELETE "/vms/$A_ID" >/dev/null
 check_eq "delete by id 204" 204 "$(status)"
 check_eq "nothing of any VM left" "qemu=0 taps=0 dirs=0 rules=0" "$(footprint)"
 check "daemon logged no stack trace" sh -c "! grep -q 'Exception' '$WORK/daemon.log'"
+check "the daemon stops on SIGTERM" sh -c "kill $DAEMON_PID && for i in \$(seq 1 50); do kill -0 $DAEMON_PID 2>/dev/null || exit 0; sleep 0.2; done; exit 1"
 summary e2e
 

@@ -85,7 +85,7 @@ public final class FirecrackerHypervisor implements Hypervisor {
 
     private void awaitSocket(VmProcess process, Path sock) throws HypervisorException {
         for (int i = 0; i < 100; i++) {
-            if (!process.alive()) {
+            if (!process.exists()) {
                 throw new HypervisorException("firecracker exited during start: "
                         + QemuHypervisor.lastLine(sock.resolveSibling("console.log")));
             }

@@ -79,7 +79,7 @@ public final class QemuHypervisor implements Hypervisor {
         VmProcess p = launcher.start(spec.id(), argv(spec), log, spec.vcpuCount(), spec.memSizeMib());
         // Ready when QMP answers; a process that dies first takes its reason with it into the log.
         for (int i = 0; i < 100; i++) {
-            if (!p.alive()) {
+            if (!p.exists()) {
                 launcher.stop(p);
                 throw new HypervisorException("qemu exited during start: " + lastLine(log));
             }

@@ -15,15 +15,43 @@ import java.util.Optional;
 public record VmProcess(long pid, Optional<String> unit, String cmdline) {
 
     public boolean alive() {
-        try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline"));
-            String actual = new String(raw, StandardCharsets.UTF_8);
-            int firstArg = cmdline.indexOf('\0');
-            String args = firstArg < 0 ? cmdline : cmdline.substring(firstArg);
-            return !actual.isEmpty() && (actual.equals(cmdline) || args.length() > 1 && actual.endsWith(args));
-        } catch (IOException e) {
-            return false;
+        // The command line reads empty for a moment while a wrapper execs the binary.
+        for (int attempt = 0; attempt < 10; attempt++) {
+            String actual = readCmdline();
+            if (actual == null) {
+                return false;
+            }
+            if (!actual.isEmpty()) {
+                return matches(actual);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
+        return false;
+    }
+
+    /** The process still exists (for a process this daemon has just started itself). */
+    public boolean exists() {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private String readCmdline() {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private boolean matches(String actual) {
+        int firstArg = cmdline.indexOf('\0');
+        String args = firstArg < 0 ? cmdline : cmdline.substring(firstArg);
+        return actual.equals(cmdline) || args.length() > 1 && actual.endsWith(args);
     }
 
     /** The command line as /proc shows it: arguments joined by NUL, NUL-terminated. */

@@ -1,0 +1,89 @@
+# The engine test harness, shared by scripts/test/e2e.sh and scripts/bench/engine.sh.
+# Source it with TARGET (Maven target dir) set; then `engine_start [DATA_DIR]` runs scaleboxd
+# in network namespaces made here (the host's network is untouched):
+#   netns $HOST_NS   scaleboxd (the packaged runtime and jars), br0 172.16.0.1/16, TAPs,
+#                    QEMU, nftables; 192.0.2.1/24 on a veth to
+#   netns $CLIENT_NS the client: curl and ssh to 192.0.2.1 as a user would.
+# Extra config lines can be given in ENGINE_CONFIG. `engine_stop` ends everything it started.
+CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
+GUEST=$CACHE/guest
+HOST_NS=sbe2e-host-$$
+CLIENT_NS=sbe2e-client-$$
+WORK=$(mktemp -d /var/tmp/scalebox-e2e.XXXXXX)
+DATA=$WORK/data
+TOKEN=sb-e2e-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+API=http://192.0.2.1:8080
+DAEMON_PID=""
+CP=$TARGET/scalebox.jar:$(ls "$TARGET"/lib/*.jar | tr '\n' ':')
+
+client() { ip netns exec "$CLIENT_NS" "$@"; }
+hostns() { ip netns exec "$HOST_NS" "$@"; }
+
+engine_stop() {
+    if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+        kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+    fi
+    # Hypervisors this daemon started (their command lines name our data dir).
+    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    sleep 0.5
+    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    ip netns del "$HOST_NS" 2>/dev/null
+    ip netns del "$CLIENT_NS" 2>/dev/null
+}
+
+engine_start() {
+    [ -z "${1:-}" ] || DATA=$1
+    "$(dirname "${BASH_SOURCE[0]}")/build-guest.sh" || return 1
+    ip netns add "$HOST_NS"
+    ip netns add "$CLIENT_NS"
+    ip link add sbe2e-h$$ netns "$HOST_NS" type veth peer name sbe2e-c$$ netns "$CLIENT_NS"
+    ip -n "$HOST_NS" link set lo up
+    ip -n "$CLIENT_NS" link set lo up
+    ip -n "$HOST_NS" addr add 192.0.2.1/24 dev sbe2e-h$$
+    ip -n "$CLIENT_NS" addr add 192.0.2.2/24 dev sbe2e-c$$
+    ip -n "$HOST_NS" link set sbe2e-h$$ up
+    ip -n "$CLIENT_NS" link set sbe2e-c$$ up
+    ip -n "$HOST_NS" route add default via 192.0.2.2
+
+    mkdir -p "$DATA/templates"
+    cp --sparse=always "$GUEST/rootfs.ext4" "$DATA/templates/debian-base.ext4"
+    cat >"$WORK/config" <<CONF
+API_PORT=8080
+API_TOKEN=$TOKEN
+DATA_DIR=$DATA
+KERNEL_PATH=$GUEST/vmlinux
+INITRD_PATH=$GUEST/initrd.img
+HOST_IP=192.0.2.1
+BASE_DOMAIN=vms.test
+HYPERVISOR=qemu
+QEMU_ACCEL=tcg
+PORT_MIN=22001
+PORT_MAX=22020
+DEFAULT_VCPU_COUNT=1
+DEFAULT_MEM_SIZE_MIB=256
+MAX_DISK_SIZE_GIB=65536
+PROTECTED_TEMPLATES=debian-base,golden
+${ENGINE_CONFIG:-}
+CONF
+    # `ip netns exec` execs in place: $! is the daemon itself (a function would add a subshell).
+    ip netns exec "$HOST_NS" "$TARGET/runtime/bin/java" -cp "$CP" io.scalebox.daemon.Main \
+        --config "$WORK/config" >"$WORK/daemon.log" 2>&1 &
+    DAEMON_PID=$!
+    wait_for 30 client curl -sf "$API/health" || { echo "daemon did not start"; cat "$WORK/daemon.log"; return 1; }
+    ssh-keygen -q -t ed25519 -N '' -f "$WORK/key"
+    KEY=$(cat "$WORK/key.pub")
+}
+
+api() { # api METHOD PATH [JSON] -> body on stdout, status in $WORK/status
+    client curl -s -o "$WORK/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" \
+        -H 'Content-Type: application/json' ${3:+--data-binary "$3"} "$API$2" >"$WORK/status"
+    cat "$WORK/body"
+}
+status() { cat "$WORK/status"; }
+field() { jq -r "$1" "$WORK/body"; }
+vmssh() { # vmssh PORT CMD...
+    port=$1; shift
+    client ssh -q -i "$WORK/key" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=10 -o BatchMode=yes user@192.0.2.1 "$@"
+}
+ssh_ready() { vmssh "$1" true; }
