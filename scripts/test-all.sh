@@ -44,7 +44,7 @@ for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $
     echo "== ${suite%% *}"
     # shellcheck disable=SC2086
     scripts/test/$suite | tee "$WORK/suite.log"
-    set -- $(sed -n 's/^[a-z]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$WORK/suite.log" | tail -n 1)
+    set -- $(sed -n 's/^[a-z0-9]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$WORK/suite.log" | tail -n 1)
     if [ $# -eq 2 ]; then
         PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2))
     else
