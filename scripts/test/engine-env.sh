@@ -65,13 +65,25 @@ MAX_DISK_SIZE_GIB=65536
 PROTECTED_TEMPLATES=debian-base,golden
 ${ENGINE_CONFIG:-}
 CONF
-    # `ip netns exec` execs in place: $! is the daemon itself (a function would add a subshell).
-    ip netns exec "$HOST_NS" "$TARGET/runtime/bin/java" -cp "$CP" io.scalebox.daemon.Main \
-        --config "$WORK/config" >"$WORK/daemon.log" 2>&1 &
-    DAEMON_PID=$!
-    wait_for 30 client curl -sf "$API/health" || { echo "daemon did not start"; cat "$WORK/daemon.log"; return 1; }
+    daemon_start || return 1
+    rm -f "$WORK/key" "$WORK/key.pub"
     ssh-keygen -q -t ed25519 -N '' -f "$WORK/key"
     KEY=$(cat "$WORK/key.pub")
+}
+
+# (Re)starts the daemon on the same data and configuration; its log is appended.
+daemon_start() {
+    # `ip netns exec` execs in place: $! is the daemon itself (a function would add a subshell).
+    ip netns exec "$HOST_NS" "$TARGET/runtime/bin/java" -cp "$CP" io.scalebox.daemon.Main \
+        --config "$WORK/config" >>"$WORK/daemon.log" 2>&1 &
+    DAEMON_PID=$!
+    wait_for 30 client curl -sf "$API/health" || { echo "daemon did not start"; tail -20 "$WORK/daemon.log"; return 1; }
+}
+
+# Stops the daemon with SIGTERM and waits for it; VMs keep running.
+daemon_stop() {
+    kill "$DAEMON_PID" 2>/dev/null
+    wait "$DAEMON_PID" 2>/dev/null
 }
 
 api() { # api METHOD PATH [JSON] -> body on stdout, status in $WORK/status

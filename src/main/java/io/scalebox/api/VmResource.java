@@ -50,7 +50,9 @@ public final class VmResource {
                     });
                     return Response.noContent();
                 }),
-                Route.authenticated("POST", "/vms/{id}/snapshot", this::snapshot));
+                Route.authenticated("POST", "/vms/{id}/snapshot", this::snapshot),
+                Route.authenticated("POST", "/vms/{id}/stop", r -> Response.ok(view(call(() -> manager.stop(r.param("id")))))),
+                Route.authenticated("POST", "/vms/{id}/start", r -> Response.ok(view(call(() -> manager.start(r.param("id")))))));
     }
 
     private Response create(Request r) throws ApiException {

@@ -87,7 +87,7 @@ public final class FirecrackerHypervisor implements Hypervisor {
         for (int i = 0; i < 100; i++) {
             if (!process.exists()) {
                 throw new HypervisorException("firecracker exited during start: "
-                        + QemuHypervisor.lastLine(sock.resolveSibling("console.log")));
+                        + ProcessLauncher.lastLine(sock.resolveSibling("console.log")));
             }
             if (Files.exists(sock)) {
                 try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
@@ -96,7 +96,7 @@ public final class FirecrackerHypervisor implements Hypervisor {
                     // not accepting yet
                 }
             }
-            QemuHypervisor.sleep(50);
+            ProcessLauncher.sleep(50);
         }
         throw new HypervisorException("firecracker did not open its API socket within 5 s");
     }

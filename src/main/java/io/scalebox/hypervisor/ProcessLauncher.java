@@ -79,15 +79,31 @@ public final class ProcessLauncher {
         }
     }
 
-    /** Ends the process (its unit, if any) and waits for it; a recycled PID is never signalled. */
-    public void stop(VmProcess process) {
-        if (process.unit().isPresent()) {
-            try {
-                Command.run(List.of("systemctl", "stop", process.unit().get()), TIMEOUT);
-            } catch (CommandException e) {
-                // fall through to signals
+    /** The loaded units named scalebox-vm-*.service (for reconciliation). */
+    public List<String> units() throws CommandException {
+        List<String> out = new ArrayList<>();
+        String listing = Command.run(List.of("systemctl", "list-units", "--all", "--plain", "--no-legend",
+                UNIT_PREFIX + "*.service"), TIMEOUT);
+        for (String line : listing.split("\n")) {
+            String unit = line.strip().split("\\s+")[0];
+            if (unit.startsWith(UNIT_PREFIX)) {
+                out.add(unit);
             }
         }
+        return out;
+    }
+
+    public void stopUnit(String unit) {
+        try {
+            Command.run(List.of("systemctl", "stop", unit), TIMEOUT);
+        } catch (CommandException e) {
+            // already gone
+        }
+    }
+
+    /** Ends the process (its unit, if any) and waits for it; a recycled PID is never signalled. */
+    public void stop(VmProcess process) {
+        process.unit().ifPresent(this::stopUnit);
         if (!process.alive()) {
             return;
         }
@@ -108,6 +124,29 @@ public final class ProcessLauncher {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /** The last non-blank line a launched process wrote to its log: its reason for failing. */
+    static String lastLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (!lines.get(i).isBlank()) {
+                    return lines.get(i).strip();
+                }
+            }
+        } catch (IOException e) {
+            // no log
+        }
+        return "(no output)";
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -81,7 +81,7 @@ public final class QemuHypervisor implements Hypervisor {
         for (int i = 0; i < 100; i++) {
             if (!p.exists()) {
                 launcher.stop(p);
-                throw new HypervisorException("qemu exited during start: " + lastLine(log));
+                throw new HypervisorException("qemu exited during start: " + ProcessLauncher.lastLine(log));
             }
             if (Files.exists(qmpSocket(spec))) {
                 try (Qmp qmp = Qmp.connect(qmpSocket(spec))) {
@@ -91,10 +91,11 @@ public final class QemuHypervisor implements Hypervisor {
                     // not listening yet
                 }
             }
-            sleep(100);
+            ProcessLauncher.sleep(100);
         }
         launcher.stop(p);
-        throw new HypervisorException("qemu did not open its control socket within 10 s: " + lastLine(log));
+        throw new HypervisorException("qemu did not open its control socket within 10 s: "
+                + ProcessLauncher.lastLine(log));
     }
 
     @Override
@@ -112,28 +113,6 @@ public final class QemuHypervisor implements Hypervisor {
             qmp.execute(command);
         } catch (IOException e) {
             throw new HypervisorException("qemu " + command + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    static String lastLine(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                if (!lines.get(i).isBlank()) {
-                    return lines.get(i).strip();
-                }
-            }
-        } catch (IOException e) {
-            // no log
-        }
-        return "(no output)";
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

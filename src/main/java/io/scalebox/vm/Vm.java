@@ -27,6 +27,12 @@ public record Vm(
         running, stopped
     }
 
+    /** The record of this VM running as {@code pid} (or stopped: pid 0, no unit, no command line). */
+    public Vm withProcess(Status s, long newPid, String newUnit, String newCmdline) {
+        return new Vm(id, name, template, guestAddress, tap, mac, sshPort, vcpuCount, memSizeMib, diskSizeGib,
+                createdAtMillis, s, hypervisor, newPid, newUnit, newCmdline);
+    }
+
     public Vm withStatus(Status s) {
         return new Vm(id, name, template, guestAddress, tap, mac, sshPort, vcpuCount, memSizeMib, diskSizeGib,
                 createdAtMillis, s, hypervisor, pid, unit, cmdline);

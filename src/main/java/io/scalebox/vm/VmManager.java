@@ -123,21 +123,11 @@ public final class VmManager {
                 DiskCloner.grow(spec.disk(), (long) diskGib * GIB);
             }
             ImageEditor.setUserKey(spec.disk(), req.sshPublicKey());
-            network.createTap(vm.tap());
-            undo.push(() -> network.deleteTap(vm.tap()));
-            VmProcess process = hypervisor.start(spec);
-            undo.push(() -> launcher.stop(process));
-            TcpProxy proxy = new TcpProxy(vm.id(), vm.sshPort(), new InetSocketAddress(vm.guestAddress(), 22));
-            undo.push(proxy::close);
-            Vm running = new Vm(vm.id(), vm.name(), vm.template(), vm.guestAddress(), vm.tap(), vm.mac(),
-                    vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), vm.diskSizeGib(), vm.createdAtMillis(),
-                    Vm.Status.running, hypervisor.kind().key(), process.pid(), process.unit().orElse(null),
-                    process.cmdline());
+            Vm running = boot(vm, undo);
             store.save(running);
             synchronized (this) {
                 vms.put(running.id(), running);
                 pendingNames.remove(running.name());
-                proxies.put(running.id(), proxy);
             }
             undo.push(() -> forget(running));
             applyFirewall();
@@ -145,12 +135,101 @@ public final class VmManager {
                     vm.template(), vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), diskGib);
             return running;
         } catch (HypervisorException e) {
-            rollback(vm, undo, e);
+            rollback(vm, "create", undo, e);
             throw new VmException(VmException.Reason.FAILED, "Failed to start VM: " + e.getMessage(), e);
         } catch (IOException | CommandException | RuntimeException e) {
-            rollback(vm, undo, e);
+            rollback(vm, "create", undo, e);
             throw new VmException(VmException.Reason.FAILED, "Failed to create VM: " + e.getMessage(), e);
         }
+    }
+
+    /** TAP, hypervisor and proxy for a VM whose disk is ready; pushes an undo for each. */
+    private Vm boot(Vm vm, Deque<Undo> undo) throws CommandException, HypervisorException, IOException {
+        network.createTap(vm.tap());
+        undo.push(() -> network.deleteTap(vm.tap()));
+        VmProcess process = hypervisor.start(spec(vm));
+        undo.push(() -> launcher.stop(process));
+        TcpProxy proxy = new TcpProxy(vm.id(), vm.sshPort(), new InetSocketAddress(vm.guestAddress(), 22));
+        undo.push(() -> {
+            proxies.remove(vm.id());
+            proxy.close();
+        });
+        proxies.put(vm.id(), proxy);
+        return vm.withProcess(Vm.Status.running, process.pid(), process.unit().orElse(null), process.cmdline());
+    }
+
+    /** Ends what {@link #boot} started; tolerant of parts that are already gone. */
+    private void halt(Vm vm) {
+        TcpProxy proxy = proxies.remove(vm.id());
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (vm.pid() > 0) {
+            launcher.stop(process(vm));
+        }
+        network.deleteTap(vm.tap());
+    }
+
+    private static VmProcess process(Vm vm) {
+        return new VmProcess(vm.pid(), Optional.ofNullable(vm.unit()), vm.cmdline() == null ? "" : vm.cmdline());
+    }
+
+    // ---- stop / start -------------------------------------------------------------------
+
+    /** Powers the VM off, keeping disk, name, port and id. Stopping a stopped VM changes nothing. */
+    public Vm stop(String idOrName) throws VmException {
+        Vm vm = get(idOrName);
+        synchronized (lock(vm.id())) {
+            vm = get(vm.id());
+            if (vm.status() == Vm.Status.stopped) {
+                return vm;
+            }
+            halt(vm);
+            Vm stopped = vm.withProcess(Vm.Status.stopped, 0, null, null);
+            save(stopped);
+            LOG.info("{}: stopped", vm.id());
+            return stopped;
+        }
+    }
+
+    /** Boots a stopped VM from its disk. Starting a running VM changes nothing. */
+    public Vm start(String idOrName) throws VmException {
+        Vm vm = get(idOrName);
+        synchronized (lock(vm.id())) {
+            vm = get(vm.id());
+            if (vm.status() == Vm.Status.running) {
+                return vm;
+            }
+            Deque<Undo> undo = new ArrayDeque<>();
+            try {
+                Vm running = boot(vm, undo);
+                save(running);
+                LOG.info("{}: started (pid {})", vm.id(), running.pid());
+                return running;
+            } catch (HypervisorException | CommandException | IOException | RuntimeException e) {
+                rollback(vm, "start", undo, e);
+                throw new VmException(VmException.Reason.FAILED, "Failed to start VM: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Writes the record and publishes it, unless the VM was deleted meanwhile. */
+    private void save(Vm vm) throws VmException {
+        try {
+            store.save(vm);
+        } catch (IOException e) {
+            throw new VmException(VmException.Reason.FAILED, "Cannot write the VM record: " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            vms.computeIfPresent(vm.id(), (k, v) -> vm);
+        }
+    }
+
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    /** Serializes stop, start, snapshot and delete of one VM. */
+    private Object lock(String id) {
+        return locks.computeIfAbsent(id, k -> new Object());
     }
 
     private synchronized Vm allocate(CreateRequest req, int diskGib, Deque<Undo> undo) throws VmException {
@@ -188,8 +267,8 @@ public final class VmManager {
                 diskGib, System.currentTimeMillis(), Vm.Status.running, hypervisor.kind().key(), 0, null, null);
     }
 
-    private void rollback(Vm vm, Deque<Undo> undo, Exception cause) {
-        LOG.error("{}: create failed, undoing {} step(s): {}", vm.id(), undo.size(), cause.getMessage());
+    private void rollback(Vm vm, String operation, Deque<Undo> undo, Exception cause) {
+        LOG.error("{}: {} failed, undoing {} step(s): {}", vm.id(), operation, undo.size(), cause.getMessage());
         while (!undo.isEmpty()) {
             try {
                 undo.pop().run();
@@ -216,25 +295,22 @@ public final class VmManager {
 
     public void delete(String idOrName) throws VmException {
         Vm vm = get(idOrName);
-        synchronized (this) {
-            if (vms.remove(vm.id()) == null) {
-                throw new VmException(VmException.Reason.NOT_FOUND, "VM not found");
+        synchronized (lock(vm.id())) {
+            synchronized (this) {
+                vm = vms.remove(vm.id());
+                if (vm == null) {
+                    throw new VmException(VmException.Reason.NOT_FOUND, "VM not found");
+                }
             }
+            teardown(vm);
         }
-        teardown(vm);
+        locks.remove(vm.id());
         LOG.info("{}: deleted {}", vm.id(), vm.name());
     }
 
     /** Stops and removes everything of a VM; tolerant of parts that are already gone. */
     private void teardown(Vm vm) {
-        TcpProxy proxy = proxies.remove(vm.id());
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (vm.pid() > 0) {
-            launcher.stop(new VmProcess(vm.pid(), Optional.ofNullable(vm.unit()), vm.cmdline()));
-        }
-        network.deleteTap(vm.tap());
+        halt(vm);
         try {
             applyFirewall();
         } catch (CommandException e) {
@@ -251,16 +327,18 @@ public final class VmManager {
 
     private synchronized void forget(Vm vm) {
         vms.remove(vm.id());
-        TcpProxy p = proxies.remove(vm.id());
-        if (p != null) {
-            p.close();
-        }
     }
 
     // ---- snapshot -----------------------------------------------------------------------
 
     public Snapshot snapshot(String idOrName, String template) throws VmException {
-        Vm vm = get(idOrName);
+        Vm found = get(idOrName);
+        synchronized (lock(found.id())) {
+            return snapshotLocked(get(found.id()), template);
+        }
+    }
+
+    private Snapshot snapshotLocked(Vm vm, String template) throws VmException {
         if (templates.exists(template) || !busyTemplates.add(template)) {
             throw new VmException(VmException.Reason.CONFLICT, "Template already exists");
         }
@@ -342,22 +420,73 @@ public final class VmManager {
             Vm vm = l.vm();
             addresses.reserve(Ipv4.parse(vm.guestAddress()));
             ports.reserve(vm.sshPort());
-            VmProcess p = new VmProcess(vm.pid(), Optional.ofNullable(vm.unit()), vm.cmdline() == null ? "" : vm.cmdline());
-            if (vm.pid() > 0 && p.alive()) {
+            boolean wasRunning = vm.status() == Vm.Status.running;
+            if (vm.pid() > 0 && process(vm).alive()) {
                 proxies.put(vm.id(), new TcpProxy(vm.id(), vm.sshPort(),
                         new InetSocketAddress(vm.guestAddress(), 22)));
                 vm = vm.withStatus(Vm.Status.running);
                 LOG.info("{}: re-attached to {} (pid {})", vm.id(), vm.name(), vm.pid());
-            } else if (vm.status() == Vm.Status.running) {
-                vm = vm.withStatus(Vm.Status.stopped);
+            } else if (wasRunning) {
+                network.deleteTap(vm.tap());
+                vm = vm.withProcess(Vm.Status.stopped, 0, null, null);
                 store.save(vm);
                 LOG.warn("{}: hypervisor gone; marked stopped, disk kept", vm.id());
             }
             synchronized (this) {
                 vms.put(vm.id(), vm);
             }
+            if (wasRunning && vm.status() == Vm.Status.stopped && config.autostart()) {
+                try {
+                    start(vm.id());
+                } catch (VmException e) {
+                    LOG.error("{}: autostart failed: {}", vm.id(), e.getMessage());
+                }
+            }
         }
+        reconcile();
         applyFirewall();
+    }
+
+    /** Removes TAPs and hypervisor processes with scalebox's naming that belong to no VM. */
+    private void reconcile() throws CommandException {
+        Set<String> taps = new HashSet<>();
+        Set<String> ids = new HashSet<>();
+        for (Vm v : list()) {
+            ids.add(v.id());
+            if (v.status() == Vm.Status.running) {
+                taps.add(v.tap());
+            }
+        }
+        for (String tap : network.taps()) {
+            if (!taps.contains(tap) && network.deleteTap(tap)) {
+                LOG.warn("removed orphan TAP {}", tap);
+            }
+        }
+        String marker = config.vmsDir() + "/vm-";
+        Set<String> hypervisors = Set.of(realPath(config.qemuBin()), realPath(config.firecrackerBin()));
+        ProcessHandle.allProcesses().filter(h -> h.info().command().map(hypervisors::contains).orElse(false))
+                .forEach(h -> h.info().arguments().ifPresent(args -> {
+            for (String a : args) {
+                int at = a.indexOf(marker);
+                if (at >= 0 && a.length() >= at + marker.length() + 12) {
+                    String id = a.substring(at + marker.length() - 3, at + marker.length() + 12);
+                    if (!ids.contains(id) && id.matches("vm-[0-9a-f]{12}")) {
+                        LOG.warn("{}: ending orphan hypervisor process {}", id, h.pid());
+                        h.destroy();
+                    }
+                    return;
+                }
+            }
+        }));
+        if (launcher.usesSystemd()) {
+            for (String unit : launcher.units()) {
+                String id = unit.substring(ProcessLauncher.UNIT_PREFIX.length()).replace(".service", "");
+                if (!ids.contains(id)) {
+                    LOG.warn("{}: stopping orphan unit {}", id, unit);
+                    launcher.stopUnit(unit);
+                }
+            }
+        }
     }
 
     /** Closes the proxies (the daemon stops; VMs keep running). */
@@ -395,6 +524,14 @@ public final class VmManager {
             return Files.size(p);
         } catch (IOException e) {
             throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+        }
+    }
+
+    private static String realPath(Path p) {
+        try {
+            return p.toRealPath().toString();
+        } catch (IOException e) {
+            return p.toString();
         }
     }
 

@@ -56,7 +56,10 @@ public final class VmStore {
             for (Path d : dirs) {
                 Path f = d.resolve(RECORD);
                 if (!Files.exists(f)) {
-                    out.add(new Loaded(d, null, "no record"));
+                    // A record moved aside as corrupt keeps its directory for the operator.
+                    if (!quarantined(d)) {
+                        out.add(new Loaded(d, null, "no record"));
+                    }
                     continue;
                 }
                 try {
@@ -68,11 +71,18 @@ public final class VmStore {
                         out.add(new Loaded(d, vm, null));
                     }
                 } catch (JsonParseException | IOException e) {
-                    out.add(new Loaded(d, null, "corrupt record: " + e.getMessage()));
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    out.add(new Loaded(d, null, "corrupt record (" + cause.getMessage() + ")"));
                 }
             }
         }
         return out;
+    }
+
+    private static boolean quarantined(Path dir) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, RECORD + ".corrupt-*")) {
+            return s.iterator().hasNext();
+        }
     }
 
     public void deleteDir(String id) throws IOException {
