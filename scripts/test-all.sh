@@ -3,7 +3,8 @@
 #   1. mvn verify: unit and API tests, then the .deb (version A)
 #   2. two more builds from a copy of the tree: the same version (must be
 #      byte-identical: reproducible build) and a higher one (B, for upgrades)
-#   3. lintian, piuparts, the lifecycle under a real systemd (nspawn)
+#   3. lintian, piuparts, the lifecycle under a real systemd (nspawn), VMs as systemd
+#      units in that container, and the end-to-end suite with real guests
 # Ends with one line "tests: N passed, N failed" over everything.
 set -u
 cd "$(dirname "$0")/.."
@@ -40,7 +41,8 @@ DEB_B=$WORK/b/target/scalebox_${VERSION_B}_amd64.deb
 echo "== cached images"
 scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }
 
-for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B" "e2e.sh $ROOT/target"; do
+for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B" \
+    "vm-systemd.sh $DEB_A" "e2e.sh $ROOT/target"; do
     echo "== ${suite%% *}"
     # shellcheck disable=SC2086
     scripts/test/$suite | tee "$WORK/suite.log"

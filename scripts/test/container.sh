@@ -1,6 +1,7 @@
 # A throw-away bookworm container with systemd as PID 1 (systemd-nspawn, private
 # network: nothing it does touches the host's interfaces). Source it, then:
-#   ct_start NAME   boots it (root from the cached tarball of cache-images.sh)
+#   ct_start NAME   boots it (root from the cached tarball $CT_IMAGE of cache-images.sh;
+#                   extra systemd-nspawn arguments in CT_NSPAWN_ARGS)
 #   ct CMD...       runs CMD inside (all namespaces of the container)
 #   ct_stop         powers it off and deletes its root
 CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
@@ -10,11 +11,12 @@ CT_PID=""
 
 ct_start() {
     CT_ROOT=$(mktemp -d /var/tmp/scalebox-ct.XXXXXX)
-    tar -C "$CT_ROOT" -xf "$CACHE/bookworm-systemd.tar"
+    tar -C "$CT_ROOT" -xf "$CACHE/${CT_IMAGE:-bookworm-systemd.tar}"
     # mktemp made it 0700: unprivileged services (networkd) must be able to enter /.
     chmod 0755 "$CT_ROOT"
+    # shellcheck disable=SC2086
     systemd-nspawn -D "$CT_ROOT" --boot --private-network --register=no --keep-unit \
-        --console=read-only --machine="$1" >"$CT_ROOT.console.log" 2>&1 &
+        --console=read-only --machine="$1" ${CT_NSPAWN_ARGS:-} >"$CT_ROOT.console.log" 2>&1 &
     CT_NSPAWN=$!
     # The container's PID 1 is nspawn's child running systemd.
     for _ in $(seq 1 100); do

@@ -1,0 +1,56 @@
+#!/bin/bash
+# VMs under a real systemd (package.md, engine.md): the packaged daemon in a booted
+# bookworm container (systemd-nspawn, private network) starts each VM as a transient
+# unit scalebox-vm-<id> in scalebox.slice; VMs outlive `systemctl restart scaleboxd`;
+# `apt-get remove` stops them. QEMU runs under TCG inside the container.
+# Usage: vm-systemd.sh DEB
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+. "$HERE/container.sh"
+DEB=$1
+CT_IMAGE=bookworm-systemd-qemu.tar
+trap ct_stop EXIT
+"$HERE/build-guest.sh" >/dev/null || exit 1
+
+echo "vm-systemd: booting a bookworm container with systemd and QEMU"
+CT_NSPAWN_ARGS="--bind=/dev/net/tun"
+ct_start "sbvm$$" || exit 1
+cp "$DEB" "$CT_ROOT/root/s.deb"
+mkdir -p "$CT_ROOT/srv/guest"
+cp --sparse=always "$CACHE/guest/vmlinux" "$CACHE/guest/initrd.img" "$CT_ROOT/srv/guest/"
+check "install the package" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb
+cp --sparse=always "$CACHE/guest/rootfs.ext4" "$CT_ROOT/var/lib/scalebox/templates/debian-base.ext4"
+ct sed -i -e 's|^QEMU_ACCEL=.*|QEMU_ACCEL=tcg|' -e 's|^KERNEL_PATH=.*|KERNEL_PATH=/srv/guest/vmlinux|' \
+    -e 's|^INITRD_PATH=.*|INITRD_PATH=/srv/guest/initrd.img|' -e 's|^DEFAULT_MEM_SIZE_MIB=.*|DEFAULT_MEM_SIZE_MIB=256|' \
+    -e 's|^DEFAULT_VCPU_COUNT=.*|DEFAULT_VCPU_COUNT=1|' /etc/scalebox/config
+check "restart with QEMU_ACCEL=tcg" ct systemctl restart scaleboxd
+TOKEN=$(ct sed -n 's/^API_TOKEN=//p' /etc/scalebox/config)
+ct ssh-keygen -q -t ed25519 -N '' -f /root/key
+KEY=$(ct cat /root/key.pub)
+api() { ct curl -s -o /root/body -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" ${3:+--data-binary "$3"} "http://127.0.0.1:8080$2"; }
+field() { ct jq -r "$1" /root/body; }
+vmssh() { ct ssh -q -i /root/key -p "$1" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o ConnectTimeout=10 -o BatchMode=yes user@127.0.0.1 "${@:2}"; }
+ssh_ready() { vmssh "$1" true; }
+
+check_eq "create a VM" 201 "$(api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"unit\"}")"
+ID=$(field .id); PORT=$(field .ssh_port); UNIT=scalebox-vm-$ID.service
+check_eq "VM runs in its own unit" active "$(ct systemctl is-active "$UNIT")"
+check_eq "unit is in scalebox.slice" scalebox.slice "$(ct systemctl show -p Slice --value "$UNIT")"
+check_eq "MemoryMax from the VM size (256 MiB + 256 MiB overhead)" 536870912 "$(ct systemctl show -p MemoryMax --value "$UNIT")"
+check_eq "CPUQuota from the vCPUs" 1s "$(ct systemctl show -p CPUQuotaPerSecUSec --value "$UNIT")"
+check "SSH through the daemon's port" wait_for 120 ssh_ready "$PORT"
+PID=$(ct systemctl show -p MainPID --value "$UNIT")
+check "restart scaleboxd" ct systemctl restart scaleboxd
+check_eq "VM survived the restart (same process)" "$PID" "$(ct systemctl show -p MainPID --value "$UNIT")"
+check_eq "still listed as running" "200 running $PORT" "$(api GET /vms/unit) $(field .status) $(field .ssh_port)"
+check "SSH after the daemon's restart" wait_for 30 ssh_ready "$PORT"
+check_eq "stop 200" 200 "$(api POST /vms/unit/stop)"
+check "unit gone after stop" sh -c "! nsenter -t $CT_PID -a systemctl is-active -q $UNIT"
+check_eq "start 200" 200 "$(api POST /vms/unit/start)"
+check_eq "unit back after start" active "$(ct systemctl is-active "$UNIT")"
+check "apt-get remove" ct env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q scalebox
+check "remove stopped the VM" sh -c "! nsenter -t $CT_PID -a systemctl is-active -q $UNIT"
+check_eq "no VM process left" "" "$(ct pgrep -f qemu-system || true)"
+summary vm-systemd
