@@ -42,11 +42,11 @@ echo "== cached images"
 scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }
 
 for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B" \
-    "vm-systemd.sh $DEB_A" "e2e.sh $ROOT/target"; do
+    "vm-systemd.sh $DEB_A $DEB_B $VERSION_B" "e2e.sh $ROOT/target"; do
     echo "== ${suite%% *}"
     # shellcheck disable=SC2086
     scripts/test/$suite | tee "$WORK/suite.log"
-    set -- $(sed -n 's/^[a-z0-9]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$WORK/suite.log" | tail -n 1)
+    set -- $(sed -n 's/^[^ ]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$WORK/suite.log" | tail -n 1)
     if [ $# -eq 2 ]; then
         PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2))
     else

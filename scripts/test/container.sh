@@ -3,6 +3,7 @@
 #   ct_start NAME   boots it (root from the cached tarball $CT_IMAGE of cache-images.sh;
 #                   extra systemd-nspawn arguments in CT_NSPAWN_ARGS)
 #   ct CMD...       runs CMD inside (all namespaces of the container)
+#   ct_reboot       powers it off and boots the same root again
 #   ct_stop         powers it off and deletes its root
 CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
 CT_ROOT=""
@@ -14,9 +15,14 @@ ct_start() {
     tar -C "$CT_ROOT" -xf "$CACHE/${CT_IMAGE:-bookworm-systemd.tar}"
     # mktemp made it 0700: unprivileged services (networkd) must be able to enter /.
     chmod 0755 "$CT_ROOT"
+    CT_NAME=$1
+    ct_boot
+}
+
+ct_boot() {
     # shellcheck disable=SC2086
     systemd-nspawn -D "$CT_ROOT" --boot --private-network --register=no --keep-unit \
-        --console=read-only --machine="$1" ${CT_NSPAWN_ARGS:-} >"$CT_ROOT.console.log" 2>&1 &
+        --console=read-only --machine="$CT_NAME" ${CT_NSPAWN_ARGS:-} >>"$CT_ROOT.console.log" 2>&1 &
     CT_NSPAWN=$!
     # The container's PID 1 is nspawn's child running systemd.
     for _ in $(seq 1 100); do
@@ -33,14 +39,23 @@ ct() {
     nsenter -t "$CT_PID" -a "$@"
 }
 
-ct_stop() {
-    [ -n "$CT_NSPAWN" ] || return 0
+ct_poweroff() {
     if kill -0 "$CT_NSPAWN" 2>/dev/null; then
         ct systemctl poweroff >/dev/null 2>&1 || true
-        for _ in $(seq 1 100); do kill -0 "$CT_NSPAWN" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 150); do kill -0 "$CT_NSPAWN" 2>/dev/null || break; sleep 0.1; done
         kill "$CT_NSPAWN" 2>/dev/null || true
         wait "$CT_NSPAWN" 2>/dev/null || true
     fi
+}
+
+ct_reboot() {
+    ct_poweroff
+    ct_boot
+}
+
+ct_stop() {
+    [ -n "$CT_NSPAWN" ] || return 0
+    ct_poweroff
     rm -rf "$CT_ROOT" "$CT_ROOT.console.log"
     CT_NSPAWN=""
 }

@@ -3,12 +3,14 @@
 # bookworm container (systemd-nspawn, private network) starts each VM as a transient
 # unit scalebox-vm-<id> in scalebox.slice; VMs outlive `systemctl restart scaleboxd`;
 # `apt-get remove` stops them. QEMU runs under TCG inside the container.
-# Usage: vm-systemd.sh DEB
+# A VM also survives an upgrade to a newer .deb, and a reboot of the container (booted
+# again by AUTOSTART, its disk intact).
+# Usage: vm-systemd.sh DEB DEB_NEWER VERSION_NEWER
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/container.sh"
-DEB=$1
+DEB=$1 DEB_B=$2 VERSION_B=$3
 CT_IMAGE=bookworm-systemd-qemu.tar
 trap ct_stop EXIT
 "$HERE/build-guest.sh" >/dev/null || exit 1
@@ -17,6 +19,7 @@ echo "vm-systemd: booting a bookworm container with systemd and QEMU"
 CT_NSPAWN_ARGS="--bind=/dev/net/tun"
 ct_start "sbvm$$" || exit 1
 cp "$DEB" "$CT_ROOT/root/s.deb"
+cp "$DEB_B" "$CT_ROOT/root/b.deb"
 mkdir -p "$CT_ROOT/srv/guest"
 cp --sparse=always "$CACHE/guest/vmlinux" "$CACHE/guest/initrd.img" "$CT_ROOT/srv/guest/"
 check "install the package" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb
@@ -50,7 +53,29 @@ check_eq "stop 200" 200 "$(api POST /vms/unit/stop)"
 check "unit gone after stop" sh -c "! nsenter -t $CT_PID -a systemctl is-active -q $UNIT"
 check_eq "start 200" 200 "$(api POST /vms/unit/start)"
 check_eq "unit back after start" active "$(ct systemctl is-active "$UNIT")"
+echo "vm-systemd: upgrade with a running VM"
+check "SSH before the upgrade" wait_for 120 ssh_ready "$PORT"
+PID=$(ct systemctl show -p MainPID --value "$UNIT")
+vmssh "$PORT" 'echo before-reboot >/home/user/marker && sync'
+check "apt-get install the newer .deb" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/b.deb
+check_eq "daemon reports $VERSION_B" "$VERSION_B" "$(ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/info | ct jq -r .version)"
+check_eq "VM kept running through the upgrade" "$PID" "$(ct systemctl show -p MainPID --value "$UNIT")"
+check_eq "same id, name and port" "200 $ID unit $PORT" "$(api GET /vms/unit) $(field .id) $(field .name) $(field .ssh_port)"
+check "SSH after the upgrade" wait_for 30 ssh_ready "$PORT"
+
+echo "vm-systemd: reboot"
+ct_reboot || { check "apt-get purge" ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q scalebox
+check "purge leaves no VM data" sh -c "! nsenter -t $CT_PID -a test -e /var/lib/scalebox"
+summary vm-systemd; exit 1; }
+check "daemon active after the reboot" wait_for 60 sh -c "nsenter -t $CT_PID -a systemctl is-active -q scaleboxd"
+check_eq "same id, name and port after the reboot" "200 $ID unit $PORT running" "$(api GET /vms/unit) $(field .id) $(field .name) $(field .ssh_port) $(field .status)"
+check_eq "VM booted again in its unit (AUTOSTART)" active "$(ct systemctl is-active "$UNIT")"
+check "SSH after the reboot" wait_for 120 ssh_ready "$PORT"
+check_eq "file written before the reboot is there" before-reboot "$(vmssh "$PORT" cat /home/user/marker)"
+
 check "apt-get remove" ct env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q scalebox
 check "remove stopped the VM" sh -c "! nsenter -t $CT_PID -a systemctl is-active -q $UNIT"
 check_eq "no VM process left" "" "$(ct pgrep -f qemu-system || true)"
+check "apt-get purge" ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q scalebox
+check "purge leaves no VM data" sh -c "! nsenter -t $CT_PID -a test -e /var/lib/scalebox"
 summary vm-systemd
