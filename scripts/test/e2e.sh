@@ -263,6 +263,52 @@ check "interrupted create removed" test ! -e "$DATA/vms/vm-00000000dead"
 api GET /vms >/dev/null; check_eq "only real VMs listed" alpha "$(field '[.vms[].name] | join(" ")')"
 rm -rf "$DATA/vms/vm-00000000abcd"
 
+echo "e2e: crash safety (the daemon halts at each step, as if SIGKILLed, then restarts twice)"
+# What must not change across a restart: VMs, templates, and the VM footprint on the host.
+state() {
+    api GET /vms >/dev/null
+    printf '%s | %s | %s\n' "$(field '[.vms[] | "\(.name):\(.status):\(.ssh_port)"] | join(",")')" \
+        "$(ls "$DATA/templates" | tr '\n' ' ')" "$(footprint)"
+}
+crash() { # crash POINT METHOD PATH [JSON]: run the request on a daemon that halts at POINT
+    daemon_stop
+    DAEMON_ENV="SCALEBOX_TEST_CRASH_AT=$1" daemon_start
+    api "$2" "$3" "${4:-}" >/dev/null
+    wait "$DAEMON_PID" 2>/dev/null; rc=$?
+    check_eq "$1: the daemon died there" 137 "$rc"
+    daemon_start
+}
+second_restart_changes_nothing() { # second_restart_changes_nothing POINT
+    before=$(state); daemon_stop; daemon_start
+    check_eq "$1: a second restart changes nothing" "$before" "$(state)"
+}
+BASE_STATE=$(state)
+for point in create:allocated create:dir create:disk create:tap create:hypervisor create:booted create:recorded; do
+    crash "$point" POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"crash\"}"
+    api GET /vms/crash >/dev/null
+    if [ "$(status)" = 200 ]; then
+        port=$(field .ssh_port)
+        check "$point: the VM exists and works" wait_for 120 ssh_ready "$port"
+        second_restart_changes_nothing "$point"
+        api DELETE /vms/crash >/dev/null
+    else
+        check_eq "$point: nothing of the VM remains" "$BASE_STATE" "$(state)"
+        second_restart_changes_nothing "$point"
+    fi
+done
+for point in delete:marked delete:halted; do
+    api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"doomed\"}" >/dev/null
+    crash "$point" DELETE /vms/doomed
+    check_eq "$point: the delete was finished, nothing remains" "$BASE_STATE" "$(state)"
+    second_restart_changes_nothing "$point"
+done
+for point in snapshot:paused snapshot:copied snapshot:scrubbed; do
+    crash "$point" POST /vms/alpha/snapshot '{"template_name":"crash-snap"}'
+    check_eq "$point: no template, no partial file" "$BASE_STATE" "$(state)"
+    check_eq "$point: the source VM answers (not left paused)" hello "$(vmssh "$A_PORT" echo hello)"
+    second_restart_changes_nothing "$point"
+done
+
 echo "e2e: delete the last VM"
 api DELETE "/vms/$A_ID" >/dev/null
 check_eq "delete by id 204" 204 "$(status)"

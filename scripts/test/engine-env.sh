@@ -74,7 +74,8 @@ CONF
 # (Re)starts the daemon on the same data and configuration; its log is appended.
 daemon_start() {
     # `ip netns exec` execs in place: $! is the daemon itself (a function would add a subshell).
-    ip netns exec "$HOST_NS" "$TARGET/runtime/bin/java" -cp "$CP" io.scalebox.daemon.Main \
+    # shellcheck disable=SC2086
+    ip netns exec "$HOST_NS" env ${DAEMON_ENV:-} "$TARGET/runtime/bin/java" -cp "$CP" io.scalebox.daemon.Main \
         --config "$WORK/config" >>"$WORK/daemon.log" 2>&1 &
     DAEMON_PID=$!
     wait_for 30 client curl -sf "$API/health" || { echo "daemon did not start"; tail -20 "$WORK/daemon.log"; return 1; }

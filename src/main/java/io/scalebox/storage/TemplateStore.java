@@ -35,6 +35,17 @@ public final class TemplateStore {
         return dir.resolve(name + SUFFIX + ".partial");
     }
 
+    /** Snapshot files that were never published (a crash mid-snapshot). */
+    public List<Path> partials() throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX + ".partial")) {
+            files.forEach(out::add);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        return out;
+    }
+
     public Path dir() {
         return dir;
     }

@@ -114,17 +114,22 @@ public final class VmManager {
 
         Deque<Undo> undo = new ArrayDeque<>();
         Vm vm = allocate(req, diskGib, undo);
+        CrashPoint.reach("create:allocated");
         try {
             VmSpec spec = spec(vm);
             Files.createDirectories(spec.dir());
             undo.push(() -> store.deleteDir(vm.id()));
+            CrashPoint.reach("create:dir");
             cloner.copy(image, spec.disk());
             if ((long) diskGib * GIB > templateBytes) {
                 DiskCloner.grow(spec.disk(), (long) diskGib * GIB);
             }
             ImageEditor.setUserKey(spec.disk(), req.sshPublicKey());
+            CrashPoint.reach("create:disk");
             Vm running = boot(vm, undo);
+            CrashPoint.reach("create:booted");
             store.save(running);
+            CrashPoint.reach("create:recorded");
             synchronized (this) {
                 vms.put(running.id(), running);
                 pendingNames.remove(running.name());
@@ -147,8 +152,10 @@ public final class VmManager {
     private Vm boot(Vm vm, Deque<Undo> undo) throws CommandException, HypervisorException, IOException {
         network.createTap(vm.tap());
         undo.push(() -> network.deleteTap(vm.tap()));
+        CrashPoint.reach("create:tap");
         VmProcess process = hypervisor.start(spec(vm));
         undo.push(() -> launcher.stop(process));
+        CrashPoint.reach("create:hypervisor");
         TcpProxy proxy = new TcpProxy(vm.id(), vm.sshPort(), new InetSocketAddress(vm.guestAddress(), 22));
         undo.push(() -> {
             proxies.remove(vm.id());
@@ -302,6 +309,13 @@ public final class VmManager {
                     throw new VmException(VmException.Reason.NOT_FOUND, "VM not found");
                 }
             }
+            try {
+                // A delete cut short (crash) is finished at the next start, never undone.
+                store.markDeleting(vm.id());
+            } catch (IOException e) {
+                LOG.error("{}: cannot mark for deletion: {}", vm.id(), e.getMessage());
+            }
+            CrashPoint.reach("delete:marked");
             teardown(vm);
         }
         locks.remove(vm.id());
@@ -311,6 +325,7 @@ public final class VmManager {
     /** Stops and removes everything of a VM; tolerant of parts that are already gone. */
     private void teardown(Vm vm) {
         halt(vm);
+        CrashPoint.reach("delete:halted");
         try {
             applyFirewall();
         } catch (CommandException e) {
@@ -354,14 +369,17 @@ public final class VmManager {
                 hypervisor.pause(spec);
                 paused = true;
             }
+            CrashPoint.reach("snapshot:paused");
             try {
                 cloner.copy(spec.disk(), partial);
+                CrashPoint.reach("snapshot:copied");
             } finally {
                 if (paused) {
                     hypervisor.resume(spec);
                 }
             }
             ImageEditor.clearKeys(partial);
+            CrashPoint.reach("snapshot:scrubbed");
             Files.move(partial, templates.image(template), StandardCopyOption.ATOMIC_MOVE);
             long now = System.currentTimeMillis();
             LOG.info("{}: snapshot saved as template {}", vm.id(), template);
@@ -418,6 +436,11 @@ public final class VmManager {
                 continue;
             }
             Vm vm = l.vm();
+            if (l.deleting()) {
+                LOG.warn("{}: finishing a delete that was interrupted", vm.id());
+                teardown(vm);
+                continue;
+            }
             addresses.reserve(Ipv4.parse(vm.guestAddress()));
             ports.reserve(vm.sshPort());
             boolean wasRunning = vm.status() == Vm.Status.running;
@@ -425,6 +448,12 @@ public final class VmManager {
                 proxies.put(vm.id(), new TcpProxy(vm.id(), vm.sshPort(),
                         new InetSocketAddress(vm.guestAddress(), 22)));
                 vm = vm.withStatus(Vm.Status.running);
+                try {
+                    // A snapshot cut short may have left it paused.
+                    hypervisor.resume(spec(vm));
+                } catch (HypervisorException e) {
+                    LOG.warn("{}: cannot make sure it is not paused: {}", vm.id(), e.getMessage());
+                }
                 LOG.info("{}: re-attached to {} (pid {})", vm.id(), vm.name(), vm.pid());
             } else if (wasRunning) {
                 network.deleteTap(vm.tap());
@@ -442,6 +471,10 @@ public final class VmManager {
                     LOG.error("{}: autostart failed: {}", vm.id(), e.getMessage());
                 }
             }
+        }
+        for (Path partial : templates.partials()) {
+            LOG.warn("removing {}: an interrupted snapshot", partial.getFileName());
+            Files.deleteIfExists(partial);
         }
         reconcile();
         applyFirewall();

@@ -42,8 +42,20 @@ public final class VmStore {
         }
     }
 
-    /** A record read from disk, or why it could not be. */
-    public record Loaded(Path dir, Vm vm, String problem) {
+    static final String DELETING = "deleting";
+
+    /** A record read from disk (and whether a delete of it was under way), or why it could not be. */
+    public record Loaded(Path dir, Vm vm, String problem, boolean deleting) {
+        Loaded(Path dir, Vm vm, String problem) {
+            this(dir, vm, problem, Files.exists(dir.resolve(DELETING)));
+        }
+    }
+
+    public void markDeleting(String id) throws IOException {
+        Path marker = dir(id).resolve(DELETING);
+        if (!Files.exists(marker)) {
+            Files.createFile(marker);
+        }
     }
 
     /** Every directory under vms/, with its record when it has a valid one. */
