@@ -4,7 +4,7 @@
 set -eu
 BUILD="openjdk-17-jdk-headless maven binutils"
 TEST="$BUILD systemd-container debootstrap lintian piuparts curl iproute2 jq
-      qemu-system-x86 nftables e2fsprogs openssh-client lz4 cpio socat"
+      qemu-system-x86 nftables e2fsprogs openssh-client lz4 cpio socat wrk bc"
 case "${1:-}" in
     build) want=$BUILD ;;
     test) want=$TEST ;;

@@ -42,7 +42,7 @@ echo "== cached images"
 scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }
 
 for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B" \
-    "vm-systemd.sh $DEB_A $DEB_B $VERSION_B" "e2e.sh $ROOT/target"; do
+    "vm-systemd.sh $DEB_A $DEB_B $VERSION_B" "e2e.sh $ROOT/target" "load.sh $ROOT/target 60"; do
     echo "== ${suite%% *}"
     # shellcheck disable=SC2086
     scripts/test/$suite | tee "$WORK/suite.log"
