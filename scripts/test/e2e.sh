@@ -248,6 +248,7 @@ check_eq "SSH through the re-attached port" hello "$(vmssh "$A_PORT" echo hello)
 daemon_stop
 kill "$A_PID"; for _ in $(seq 1 50); do kill -0 "$A_PID" 2>/dev/null || break; sleep 0.1; done
 hostns ip tuntap add dev sbx00000000aa mode tap
+hostns nft add rule inet scalebox prerouting udp dport 22099 dnat ip to 172.16.9.9:22099 comment '"vm-00000000beef"' 
 mkdir -p "$DATA/vms/vm-00000000abcd"; echo '{"id": broken' >"$DATA/vms/vm-00000000abcd/vm.json"
 mkdir -p "$DATA/vms/vm-00000000dead"   # an interrupted create: directory without record
 daemon_start
@@ -257,6 +258,8 @@ check "new hypervisor process" test "$(jq -r .pid "$DATA/vms/$A_ID/vm.json")" !=
 check "SSH after autostart" wait_for 120 ssh_ready "$A_PORT"
 check "orphan TAP removed" sh -c "! ip netns exec $HOST_NS ip link show sbx00000000aa >/dev/null 2>&1"
 check "orphan TAP logged" grep -q "removed orphan TAP sbx00000000aa" "$WORK/daemon.log"
+check "orphan nftables rule removed" sh -c "! ip netns exec $HOST_NS nft list table inet scalebox | grep -q vm-00000000beef"
+check "orphan nftables rule logged" grep -q "vm-00000000beef: removing orphan nftables rules" "$WORK/daemon.log"
 check "corrupt record moved aside" sh -c "ls '$DATA/vms/vm-00000000abcd/' | grep -q '^vm.json.corrupt-'"
 check "corrupt record logged as an error" grep -q "ERROR.*vm-00000000abcd: corrupt record" "$WORK/daemon.log"
 check "interrupted create removed" test ! -e "$DATA/vms/vm-00000000dead"

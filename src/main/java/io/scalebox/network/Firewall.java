@@ -32,6 +32,21 @@ public final class Firewall {
         Command.run(List.of("nft", "-f", "-"), ruleset(forwards), Duration.ofSeconds(10));
     }
 
+    /** The VM ids that rules in the current table belong to (empty when there is no table). */
+    public synchronized java.util.Set<String> vmIdsInTable() {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("comment \"(vm-[0-9a-f]{12})\"")
+                    .matcher(Command.run(List.of("nft", "list", "table", "inet", "scalebox"), Duration.ofSeconds(10)));
+            while (m.find()) {
+                ids.add(m.group(1));
+            }
+        } catch (CommandException e) {
+            // no table yet
+        }
+        return ids;
+    }
+
     public synchronized void remove() throws CommandException {
         Command.run(List.of("nft", "-f", "-"), "table " + TABLE + "\ndelete table " + TABLE + "\n",
                 Duration.ofSeconds(10));

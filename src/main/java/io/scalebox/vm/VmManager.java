@@ -480,7 +480,10 @@ public final class VmManager {
         applyFirewall();
     }
 
-    /** Removes TAPs and hypervisor processes with scalebox's naming that belong to no VM. */
+    /**
+     * Removes TAPs, hypervisor processes and units with scalebox's naming, and nftables rules,
+     * that belong to no VM (the rules go when the table is rewritten from the records).
+     */
     private void reconcile() throws CommandException {
         Set<String> taps = new HashSet<>();
         Set<String> ids = new HashSet<>();
@@ -488,6 +491,11 @@ public final class VmManager {
             ids.add(v.id());
             if (v.status() == Vm.Status.running) {
                 taps.add(v.tap());
+            }
+        }
+        for (String id : firewall.vmIdsInTable()) {
+            if (!ids.contains(id)) {
+                LOG.warn("{}: removing orphan nftables rules", id);
             }
         }
         for (String tap : network.taps()) {
