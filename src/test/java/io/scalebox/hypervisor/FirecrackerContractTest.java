@@ -50,6 +50,10 @@ class FirecrackerContractTest {
         if (started != null) {
             launcher.stop(started);
         }
+        // Whatever the adapter did, no stand-in of this test outlives it.
+        ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().map(c -> c.contains(tmp.toString())).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
     }
 
     List<String> requests() throws IOException {
