@@ -32,14 +32,19 @@ public final class HostStats {
 
     /** The filesystem holding {@code dir} (its nearest existing ancestor, if it is missing). */
     public Storage storage(Path dir) throws IOException {
+        var store = Files.getFileStore(nearestExisting(dir));
+        long total = store.getTotalSpace();
+        long free = store.getUsableSpace();
+        return new Storage(total, total - store.getUnallocatedSpace(), free);
+    }
+
+    /** {@code dir} itself or its nearest existing ancestor: where its files would live. */
+    public static Path nearestExisting(Path dir) {
         Path p = dir.toAbsolutePath();
         while (p != null && !Files.exists(p)) {
             p = p.getParent();
         }
-        var store = Files.getFileStore(p == null ? Path.of("/") : p);
-        long total = store.getTotalSpace();
-        long free = store.getUsableSpace();
-        return new Storage(total, total - store.getUnallocatedSpace(), free);
+        return p == null ? Path.of("/") : p;
     }
 
     public Memory memory() throws IOException {

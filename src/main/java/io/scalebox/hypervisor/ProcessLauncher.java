@@ -65,15 +65,9 @@ public final class ProcessLauncher {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            VmProcess vp = new VmProcess(p.pid(), Optional.empty(), cmdline);
-            // setsid execs the hypervisor: until then /proc shows setsid's command line.
-            for (int i = 0; i < 100 && p.isAlive() && !vp.alive(); i++) {
-                Thread.sleep(20);
-            }
-            return vp;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HypervisorException("interrupted while starting " + argv.get(0), e);
+            // setsid's own command line already ends with argv's arguments, so liveness
+            // (VmProcess.alive) holds before and after it execs the hypervisor.
+            return new VmProcess(p.pid(), Optional.empty(), cmdline);
         } catch (CommandException | IOException | NumberFormatException e) {
             throw new HypervisorException("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package io.scalebox.vm;
 import io.scalebox.config.Config;
 import io.scalebox.config.Ipv4;
 import io.scalebox.host.CommandException;
+import io.scalebox.host.HostStats;
 import io.scalebox.hypervisor.Hypervisor;
 import io.scalebox.hypervisor.HypervisorException;
 import io.scalebox.hypervisor.ProcessLauncher;
@@ -287,7 +288,7 @@ public final class VmManager {
 
     private void checkSpace(int diskGib) throws VmException {
         try {
-            long free = Files.getFileStore(existing(config.vmsDir())).getUsableSpace();
+            long free = Files.getFileStore(HostStats.nearestExisting(config.vmsDir())).getUsableSpace();
             long need = diskGib * GIB + RESERVE_BYTES;
             if (free < need) {
                 throw new VmException(VmException.Reason.INSUFFICIENT_STORAGE, "Insufficient storage: "
@@ -574,14 +575,6 @@ public final class VmManager {
         } catch (IOException e) {
             return p.toString();
         }
-    }
-
-    private static Path existing(Path p) {
-        Path q = p;
-        while (q != null && !Files.exists(q)) {
-            q = q.getParent();
-        }
-        return q == null ? Path.of("/") : q;
     }
 
     private static String gb(long bytes) {
