@@ -4,7 +4,9 @@
 #   netns $HOST_NS   scaleboxd (the packaged runtime and jars), br0 172.16.0.1/16, TAPs,
 #                    QEMU, nftables; 192.0.2.1/24 on a veth to
 #   netns $CLIENT_NS the client: curl and ssh to 192.0.2.1 as a user would.
-# Extra config lines can be given in ENGINE_CONFIG. `engine_stop` ends everything it started.
+# Extra config lines can be given in ENGINE_CONFIG; ENGINE_KERNEL, ENGINE_INITRD and ENGINE_BASE
+# replace the test guest's kernel, initrd and debian-base image. `engine_stop` ends everything
+# it started.
 CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
 GUEST=$CACHE/guest
 HOST_NS=sbe2e-host-$$
@@ -46,13 +48,13 @@ engine_start() {
     ip -n "$HOST_NS" route add default via 192.0.2.2
 
     mkdir -p "$DATA/templates"
-    cp --sparse=always "$GUEST/rootfs.ext4" "$DATA/templates/debian-base.ext4"
+    cp --sparse=always "${ENGINE_BASE:-$GUEST/rootfs.ext4}" "$DATA/templates/debian-base.ext4"
     cat >"$WORK/config" <<CONF
 API_PORT=8080
 API_TOKEN=$TOKEN
 DATA_DIR=$DATA
-KERNEL_PATH=$GUEST/vmlinux
-INITRD_PATH=$GUEST/initrd.img
+KERNEL_PATH=${ENGINE_KERNEL:-$GUEST/vmlinux}
+INITRD_PATH=${ENGINE_INITRD:-$GUEST/initrd.img}
 HOST_IP=192.0.2.1
 BASE_DOMAIN=vms.test
 HYPERVISOR=qemu

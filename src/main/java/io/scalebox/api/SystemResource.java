@@ -3,10 +3,10 @@ package io.scalebox.api;
 import io.scalebox.config.Config;
 import io.scalebox.host.HostStats;
 import io.scalebox.hypervisor.HypervisorKind;
+import io.scalebox.storage.GuestKernel;
 import io.scalebox.storage.TemplateStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
@@ -56,7 +56,7 @@ public final class SystemResource {
                     "memory", Json.object("total_gb", Json.gb(mem.total()), "free_gb", Json.gb(mem.free())),
                     "cpu_percent", stats.cpuPercent(),
                     "disk_clone", cloneMode,
-                    "kernel_ready", Files.isRegularFile(config.kernelPath()),
+                    "kernel_ready", new GuestKernel(config.kernelPath(), config.initrdPath()).ready(),
                     "base_template_ready", templates.exists(Config.BASE_TEMPLATE));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

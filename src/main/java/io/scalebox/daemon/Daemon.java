@@ -19,6 +19,7 @@ import io.scalebox.network.AddressPool;
 import io.scalebox.network.Firewall;
 import io.scalebox.network.Network;
 import io.scalebox.network.PortPool;
+import io.scalebox.network.Resolvers;
 import io.scalebox.storage.DiskCloner;
 import io.scalebox.storage.TemplateStore;
 import io.scalebox.vm.VmManager;
@@ -77,7 +78,8 @@ public final class Daemon {
                 : new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher, QemuHypervisor.hostTscKhz(PROC));
         manager = new VmManager(config, new VmStore(config.vmsDir()), templates, cloner, network,
                 new Firewall(config.bridgeName(), config.bridgeAddress()), hypervisor, launcher,
-                new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()));
+                new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()),
+                Resolvers.host());
         if (hostSetup) {
             network.ensureBridge();
             manager.recover();

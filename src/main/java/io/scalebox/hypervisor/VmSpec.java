@@ -1,11 +1,13 @@
 package io.scalebox.hypervisor;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** Everything a hypervisor needs to boot one VM. {@code dir} holds its sockets and console log. */
 public record VmSpec(
         String id,
+        String hostname,
         Path dir,
         Path kernel,
         Optional<Path> initrd,
@@ -15,13 +17,24 @@ public record VmSpec(
         String guestAddress,
         String gateway,
         String netmask,
+        List<String> nameservers,
         int vcpuCount,
         int memSizeMib) {
 
-    /** Kernel arguments common to both hypervisors; ip= is Firecracker's convention. */
+    public VmSpec {
+        nameservers = List.copyOf(nameservers);
+    }
+
+    /**
+     * Kernel arguments common to both hypervisors. ip= is Firecracker's convention
+     * ({@code addr::gateway:netmask:hostname:eth0:off:dns0:dns1}); the guest applies it
+     * (the cloud kernel has no IP autoconfiguration). net.ifnames=0 keeps the name eth0.
+     */
     public String bootArgs() {
-        return "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw"
-                + " ip=" + guestAddress + "::" + gateway + ":" + netmask + "::eth0:off";
+        return "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw net.ifnames=0"
+                + " systemd.hostname=" + hostname
+                + " ip=" + guestAddress + "::" + gateway + ":" + netmask + ":" + hostname + ":eth0:off"
+                + nameservers.stream().map(ns -> ":" + ns).reduce("", String::concat);
     }
 
     public Path consoleLog() {

@@ -42,9 +42,10 @@ public final class ImageEditor {
 
     /**
      * Prepares a snapshot to be a template: empties the authorized_keys of user and root that
-     * exist, and removes the SSH host keys so that every VM made from it gets its own.
+     * exist, and removes the SSH host keys and empties /etc/machine-id, so that every VM made
+     * from it gets its own (systemd makes a machine id when the file is empty).
      */
-    public static void clearKeys(Path image) throws IOException, CommandException {
+    public static void clearIdentity(Path image) throws IOException, CommandException {
         replayJournal(image);
         StringBuilder rm = new StringBuilder();
         for (String line : debugfs(image, "ls -p /etc/ssh").split("\n")) {
@@ -59,14 +60,16 @@ public final class ImageEditor {
         }
         Path empty = Files.createTempFile("scalebox-empty", "");
         try {
-            for (String file : List.of("/home/user/.ssh/authorized_keys", "/root/.ssh/authorized_keys")) {
+            for (String file : List.of("/home/user/.ssh/authorized_keys", "/root/.ssh/authorized_keys",
+                    "/etc/machine-id")) {
                 String stat = debugfs(image, "stat " + file);
                 if (stat.contains("File not found") || !stat.contains("Inode:")) {
                     continue;
                 }
-                String uid = file.startsWith("/root") ? "0" : String.valueOf(USER_UID);
+                String uid = file.startsWith("/home") ? String.valueOf(USER_UID) : "0";
+                String mode = file.equals("/etc/machine-id") ? "0100444" : "0100600";
                 debugfs(image, String.join("\n", "rm " + file, "write " + empty + " " + file,
-                        "set_inode_field " + file + " mode 0100600",
+                        "set_inode_field " + file + " mode " + mode,
                         "set_inode_field " + file + " uid " + uid,
                         "set_inode_field " + file + " gid " + uid));
             }

@@ -13,8 +13,10 @@ import io.scalebox.network.AddressPool;
 import io.scalebox.network.Firewall;
 import io.scalebox.network.Network;
 import io.scalebox.network.PortPool;
+import io.scalebox.network.Resolvers;
 import io.scalebox.network.TcpProxy;
 import io.scalebox.storage.DiskCloner;
+import io.scalebox.storage.GuestKernel;
 import io.scalebox.storage.ImageEditor;
 import io.scalebox.storage.TemplateStore;
 import java.io.IOException;
@@ -57,6 +59,7 @@ public final class VmManager {
     private final ProcessLauncher launcher;
     private final AddressPool addresses;
     private final PortPool ports;
+    private final Resolvers resolvers;
     private final Names names = new Names();
 
     private final Map<String, Vm> vms = new LinkedHashMap<>();
@@ -66,7 +69,7 @@ public final class VmManager {
 
     public VmManager(Config config, VmStore store, TemplateStore templates, DiskCloner cloner, Network network,
                      Firewall firewall, Hypervisor hypervisor, ProcessLauncher launcher, AddressPool addresses,
-                     PortPool ports) {
+                     PortPool ports, Resolvers resolvers) {
         this.config = config;
         this.store = store;
         this.templates = templates;
@@ -77,6 +80,7 @@ public final class VmManager {
         this.launcher = launcher;
         this.addresses = addresses;
         this.ports = ports;
+        this.resolvers = resolvers;
     }
 
     public synchronized List<Vm> list() {
@@ -104,8 +108,14 @@ public final class VmManager {
     // ---- create -------------------------------------------------------------------------
 
     public Vm create(CreateRequest req) throws VmException {
+        requireKernel();
         Path image = templates.image(req.template());
         if (!Files.isRegularFile(image)) {
+            if (Config.BASE_TEMPLATE.equals(req.template())) {
+                throw new VmException(VmException.Reason.UNAVAILABLE, "Template " + Config.BASE_TEMPLATE
+                        + " is not built yet: run '" + GuestKernel.BUILD_COMMAND + "' on the host"
+                        + " (after an install it builds in the background: journalctl -u scalebox-base-build)");
+            }
             throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
         }
         long templateBytes = size(image);
@@ -208,6 +218,7 @@ public final class VmManager {
             if (vm.status() == Vm.Status.running) {
                 return vm;
             }
+            requireKernel();
             Deque<Undo> undo = new ArrayDeque<>();
             try {
                 Vm running = boot(vm, undo);
@@ -379,7 +390,7 @@ public final class VmManager {
                     hypervisor.resume(spec);
                 }
             }
-            ImageEditor.clearKeys(partial);
+            ImageEditor.clearIdentity(partial);
             CrashPoint.reach("snapshot:scrubbed");
             Files.move(partial, templates.image(template), StandardCopyOption.ATOMIC_MOVE);
             long now = System.currentTimeMillis();
@@ -539,6 +550,14 @@ public final class VmManager {
 
     // ---- helpers ------------------------------------------------------------------------
 
+    /** A missing kernel would only fail inside the hypervisor: say which command fixes it. */
+    private void requireKernel() throws VmException {
+        Optional<String> problem = new GuestKernel(config.kernelPath(), config.initrdPath()).problem();
+        if (problem.isPresent()) {
+            throw new VmException(VmException.Reason.UNAVAILABLE, problem.get());
+        }
+    }
+
     private void applyFirewall() throws CommandException {
         List<Firewall.Forward> forwards = new ArrayList<>();
         for (Vm v : list()) {
@@ -549,9 +568,10 @@ public final class VmManager {
 
     VmSpec spec(Vm vm) {
         var subnet = addresses.subnet();
-        return new VmSpec(vm.id(), store.dir(vm.id()), config.kernelPath(), config.initrdPath(),
+        return new VmSpec(vm.id(), vm.name(), store.dir(vm.id()), config.kernelPath(), config.initrdPath(),
                 store.dir(vm.id()).resolve("rootfs.ext4"), vm.tap(), vm.mac(), vm.guestAddress(),
-                subnet.addressText(), subnet.netmaskText(), vm.vcpuCount(), vm.memSizeMib());
+                subnet.addressText(), subnet.netmaskText(), resolvers.nameservers(), vm.vcpuCount(),
+                vm.memSizeMib());
     }
 
     /** Locally administered, unicast, derived from the id. */

@@ -39,9 +39,9 @@ class FirecrackerContractTest {
                 + "' " + FakeFirecracker.class.getName() + " \"$@\"\n");
         Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
         vmDir = Files.createDirectories(tmp.resolve("vm-0123456789ab"));
-        spec = new VmSpec("vm-0123456789ab", vmDir, Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")),
+        spec = new VmSpec("vm-0123456789ab", "quiet-otter", vmDir, Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")),
                 vmDir.resolve("rootfs.ext4"), "sbx0123456789", "02:01:23:45:67:89", "172.16.0.2", "172.16.0.1",
-                "255.255.0.0", 2, 512);
+                "255.255.0.0", List.of("192.0.2.53"), 2, 512);
         firecracker = new FirecrackerHypervisor(bin, launcher);
     }
 
@@ -73,7 +73,7 @@ class FirecrackerContractTest {
         assertTrue(log.get(0).contains("\"vcpu_count\":2") && log.get(0).contains("\"mem_size_mib\":512"));
         assertTrue(log.get(1).contains("\"kernel_image_path\":\"/k/vmlinux\"")
                 && log.get(1).contains("\"initrd_path\":\"/k/initrd\"")
-                && log.get(1).contains("ip=172.16.0.2::172.16.0.1:255.255.0.0::eth0:off"));
+                && log.get(1).contains("ip=172.16.0.2::172.16.0.1:255.255.0.0:quiet-otter:eth0:off:192.0.2.53"));
         assertTrue(log.get(2).contains("\"is_root_device\":true") && log.get(2).contains("rootfs.ext4"));
         assertTrue(log.get(3).contains("\"host_dev_name\":\"sbx0123456789\"")
                 && log.get(3).contains("\"guest_mac\":\"02:01:23:45:67:89\""));

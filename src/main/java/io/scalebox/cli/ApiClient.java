@@ -1,0 +1,130 @@
+package io.scalebox.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/** Calls scaleboxd's REST API; failures become CLI errors with the API's own message. */
+public final class ApiClient {
+    private static final int CONNECT_TIMEOUT_MS = 5_000;
+    /** A create copies a disk where the filesystem cannot clone it: allow minutes. */
+    private static final int READ_TIMEOUT_MS = 600_000;
+
+    private final String base;
+    private final Optional<String> token;
+
+    public ApiClient(String base, Optional<String> token) {
+        this.base = base;
+        this.token = token;
+    }
+
+    /** Status and body of one call. {@code body} is the raw text, empty for 204. */
+    public record Reply(int status, String body) {
+        public JsonObject json() throws CliException {
+            try {
+                JsonElement e = JsonParser.parseString(body);
+                if (e.isJsonObject()) {
+                    return e.getAsJsonObject();
+                }
+            } catch (JsonParseException e) {
+                // reported below
+            }
+            throw new CliException(Exit.API, "the server answered HTTP " + status + " with a body that is not JSON");
+        }
+    }
+
+    public Reply get(String path) throws CliException {
+        return call("GET", path, null);
+    }
+
+    public Reply post(String path, JsonObject body) throws CliException {
+        return call("POST", path, body == null ? new JsonObject() : body);
+    }
+
+    public Reply delete(String path) throws CliException {
+        return call("DELETE", path, null);
+    }
+
+    public Reply call(String method, String path, JsonObject body) throws CliException {
+        HttpURLConnection c = null;
+        try {
+            c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+            c.setRequestMethod(method);
+            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+            c.setReadTimeout(READ_TIMEOUT_MS);
+            c.setInstanceFollowRedirects(false);
+            c.setRequestProperty("Accept", "application/json");
+            c.setRequestProperty("User-Agent", "scalebox-cli");
+            if (token.isPresent() && !path.equals("/health")) {
+                c.setRequestProperty("Authorization", "Bearer " + token.get());
+            }
+            if (body != null) {
+                byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", "application/json");
+                c.setFixedLengthStreamingMode(bytes.length);
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(bytes);
+                }
+            }
+            int status = c.getResponseCode();
+            String text = read(status >= 400 ? c.getErrorStream() : c.getInputStream());
+            if (status >= 400) {
+                throw new CliException(Exit.API, errorMessage(status, text));
+            }
+            return new Reply(status, text);
+        } catch (ConnectException | NoRouteToHostException | UnknownHostException e) {
+            throw unreachable(e.getMessage());
+        } catch (SocketTimeoutException e) {
+            throw unreachable("no answer in time");
+        } catch (IOException e) {
+            throw unreachable(e.getMessage());
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+    }
+
+    private CliException unreachable(String reason) {
+        return new CliException(Exit.CONNECTION, "cannot reach scaleboxd at " + base + ": " + reason
+                + " (is it running? systemctl status scaleboxd; the server is set by SCALEBOX_HOST or scalebox login)");
+    }
+
+    private String errorMessage(int status, String text) {
+        String message;
+        try {
+            JsonElement e = JsonParser.parseString(text);
+            message = e.isJsonObject() && e.getAsJsonObject().has("error")
+                    ? e.getAsJsonObject().get("error").getAsString() : "HTTP " + status;
+        } catch (RuntimeException e) {
+            message = "HTTP " + status;
+        }
+        if (status == 401) {
+            return message + (token.isEmpty() ? ": no API token; run 'scalebox login' or set SCALEBOX_TOKEN"
+                    : ": the API token was rejected; run 'scalebox login' again");
+        }
+        return message + " (HTTP " + status + ")";
+    }
+
+    private static String read(InputStream in) throws IOException {
+        if (in == null) {
+            return "";
+        }
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

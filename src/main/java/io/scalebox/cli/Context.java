@@ -1,0 +1,55 @@
+package io.scalebox.cli;
+
+import java.io.BufferedReader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** What every command gets: streams, environment, output mode, and the resolved settings. */
+final class Context {
+    final PrintStream out;
+    final PrintStream err;
+    final BufferedReader in;
+    final Map<String, String> env;
+    final Path systemConfig;
+    final Path libexec;
+    final boolean json;
+    private Settings settings;
+
+    Context(PrintStream out, PrintStream err, BufferedReader in, Map<String, String> env, Path systemConfig,
+            Path libexec, boolean json) {
+        this.out = out;
+        this.err = err;
+        this.in = in;
+        this.env = env;
+        this.systemConfig = systemConfig;
+        this.libexec = libexec;
+        this.json = json;
+    }
+
+    Settings settings() throws CliException {
+        if (settings == null) {
+            settings = Settings.resolve(env, systemConfig);
+        }
+        return settings;
+    }
+
+    ApiClient api() throws CliException {
+        Settings s = settings();
+        return new ApiClient(s.host(), s.token());
+    }
+
+    /** Prints the human form of a reply (a table or a line). */
+    interface Human {
+        void print() throws CliException;
+    }
+
+    /** The raw API JSON under --json; else the table or text the command prints. */
+    void print(ApiClient.Reply reply, Human human) throws CliException {
+        if (json) {
+            out.println(reply.body());
+        } else {
+            human.print();
+        }
+    }
+}

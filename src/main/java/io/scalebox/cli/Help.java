@@ -1,0 +1,96 @@
+package io.scalebox.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Usage text of every command ({@code scalebox help CMD}, {@code CMD --help}). */
+final class Help {
+    private static final Map<String, String> TEXT = new LinkedHashMap<>();
+
+    static {
+        add("login", "login [--host URL] [--token-stdin]",
+                "Checks the API token against the server and saves both in the user config\n"
+                + "(~/.config/scalebox/config, mode 0600). Asks for the token on the terminal,\n"
+                + "or reads it from standard input with --token-stdin.\n"
+                + "  --host URL      server, e.g. http://server:8080 (default: the current one)\n"
+                + "  --token-stdin   read the token from standard input");
+        add("logout", "logout", "Removes the saved server and token (the user config file).");
+        add("config show", "config show [--show-token]",
+                "Shows the server, the token (masked unless --show-token) and where each comes from:\n"
+                + "environment (SCALEBOX_HOST, SCALEBOX_TOKEN) > user config > /etc/scalebox/config.");
+        add("status", "status", "Shows the server's version, hypervisor, readiness, VMs and free resources.");
+        add("vm list", "vm list [--names]", "Lists the VMs in creation order.\n"
+                + "  --names   only the names, one per line");
+        add("vm create", "vm create [-t TEMPLATE] [-k KEY|@FILE] [-n NAME] [--vcpus N] [--mem MIB] [--disk GIB]",
+                "Creates and boots a VM. Without -k, the CLI's own key (id_ed25519 in the config\n"
+                + "directory) is created if needed and used; connect and run use it too.\n"
+                + "  -t, --template NAME   template to clone (default debian-base)\n"
+                + "  -k, --key KEY|@FILE   SSH public key line, or @ and a file holding one\n"
+                + "  -n, --name NAME       VM name (default: generated)\n"
+                + "  --vcpus N             virtual CPUs\n"
+                + "  --mem MIB             memory in MiB\n"
+                + "  --disk GIB            disk size in GiB (never below the template's)");
+        add("vm get", "vm get VM", "Shows one VM (by id or name).");
+        add("vm delete", "vm delete VM...", "Deletes VMs with their disks.");
+        add("vm snapshot", "vm snapshot VM TEMPLATE",
+                "Copies the VM's disk into a new template; the VM keeps running.");
+        add("vm stop", "vm stop VM", "Powers the VM off; disk, name, port and id stay.");
+        add("vm start", "vm start VM", "Boots a stopped VM again.");
+        add("vm wait", "vm wait VM [--ssh] [--timeout SECONDS]",
+                "Waits until the VM runs; with --ssh until its SSH server answers with a banner.\n"
+                + "Exits 5 when the time (default 300 s) runs out.");
+        add("template list", "template list", "Lists the templates.");
+        add("template delete", "template delete NAME...", "Deletes templates (protected ones are refused).");
+        add("template build", "template build debian-base [--mirror URL] [--cache-dir DIR] [--size-gib N] [--if-missing]",
+                "Builds the debian-base template and the guest kernel on this host from Debian\n"
+                + "packages (root; runs /usr/lib/scalebox/build-template, see its --help).");
+        add("connect", "connect VM [--ssh]",
+                "Opens a shell in the VM as user: mosh when installed, else ssh (--ssh forces ssh).");
+        add("run", "run VM -- COMMAND...", "Runs a command in the VM over SSH; exits with its exit code.");
+        add("version", "version", "Shows the CLI's version and the server's, when reachable.");
+        add("help", "help [COMMAND]", "Shows this overview or the help of one command.");
+    }
+
+    private Help() {
+    }
+
+    private static void add(String command, String usage, String text) {
+        TEXT.put(command, "Usage: scalebox " + usage + "\n\n" + text + "\n");
+    }
+
+    static Optional<String> of(String command) {
+        if (TEXT.containsKey(command)) {
+            return Optional.of(TEXT.get(command));
+        }
+        // "vm" or "template": the list of its subcommands.
+        StringBuilder b = new StringBuilder();
+        TEXT.forEach((name, text) -> {
+            if (name.startsWith(command + " ")) {
+                b.append("  scalebox ").append(text.lines().findFirst().orElse("").substring(16)).append('\n');
+            }
+        });
+        return b.length() == 0 ? Optional.empty() : Optional.of("Commands of '" + command + "':\n" + b);
+    }
+
+    static String overview() {
+        StringBuilder b = new StringBuilder("Usage: scalebox [--json] COMMAND [ARGS...]\n\n"
+                + "Client of scaleboxd, the Scalebox microVM server.\n\nCommands:\n");
+        TEXT.forEach((name, text) -> b.append("  ").append(text.lines().findFirst().orElse("").substring(16))
+                .append('\n'));
+        b.append("""
+
+                Options for every command:
+                  --json      print the API's JSON instead of tables
+                  -h, --help  help of the command
+
+                Server and token: SCALEBOX_HOST and SCALEBOX_TOKEN, else ~/.config/scalebox/config
+                (scalebox login; SCALEBOX_CONFIG_DIR moves it), else /etc/scalebox/config when readable.
+
+                Exit codes: 0 ok, 1 failure, 2 usage error, 3 server unreachable, 4 error from the API,
+                5 timeout; run exits with the remote command's code (255: SSH failed).
+                See scalebox(1).
+                """);
+        return b.toString();
+    }
+}

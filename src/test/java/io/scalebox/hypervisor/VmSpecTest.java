@@ -1,0 +1,31 @@
+package io.scalebox.hypervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class VmSpecTest {
+    private static VmSpec spec(List<String> dns) {
+        return new VmSpec("vm-0123456789ab", "quiet-otter", Path.of("/d"), Path.of("/k"), Optional.empty(),
+                Path.of("/d/rootfs.ext4"), "sbx0", "02:00:00:00:00:01", "172.16.0.5", "172.16.0.1", "255.255.0.0",
+                dns, 1, 256);
+    }
+
+    @Test
+    void bootArgsCarryAddressHostnameAndDns() {
+        assertEquals("console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw net.ifnames=0"
+                + " systemd.hostname=quiet-otter"
+                + " ip=172.16.0.5::172.16.0.1:255.255.0.0:quiet-otter:eth0:off:192.0.2.53:192.0.2.54",
+                spec(List.of("192.0.2.53", "192.0.2.54")).bootArgs());
+    }
+
+    @Test
+    void withoutDnsTheIpArgumentEndsAtAutoconf() {
+        String args = spec(List.of()).bootArgs();
+        assertEquals("ip=172.16.0.5::172.16.0.1:255.255.0.0:quiet-otter:eth0:off",
+                args.substring(args.indexOf("ip=")));
+    }
+}
