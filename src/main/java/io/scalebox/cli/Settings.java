@@ -100,7 +100,9 @@ public record Settings(String host, Source hostSource, Optional<String> token, S
         if (nonEmpty(env.get("XDG_CONFIG_HOME"))) {
             return Path.of(env.get("XDG_CONFIG_HOME"), "scalebox");
         }
-        return Path.of(System.getProperty("user.home"), ".config", "scalebox");
+        // $HOME first, as every Unix tool: Java's user.home comes from the password database.
+        String home = nonEmpty(env.get("HOME")) ? env.get("HOME") : System.getProperty("user.home");
+        return Path.of(home, ".config", "scalebox");
     }
 
     static String configDirSource(Map<String, String> env) {
