@@ -77,7 +77,7 @@ sleep 0.5
 sb template build debian-base --config "$WORK/build.conf" >"$WORK/out" 2>&1
 rc=$?
 check "a second build at the same time is refused" sh -c "[ $rc -ne 0 ] && grep -q 'another build of debian-base is running' '$WORK/out'"
-pkill -P "$LOCK_PID" sleep; kill "$LOCK_PID"; wait "$LOCK_PID" 2>/dev/null; LOCK_PID=""
+pkill -P "$LOCK_PID" sleep; wait "$LOCK_PID" 2>/dev/null; LOCK_PID=""  # flock ends with its sleep
 sb template build debian-base --config "$WORK/build.conf" --mirror http://127.0.0.1:9/debian >"$WORK/out" 2>&1
 rc=$?
 check "a build that cannot download fails, naming the mirror" \

@@ -1,0 +1,54 @@
+package io.scalebox.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ArgsTest {
+    private static Args parse(String... argv) throws CliException {
+        return Args.parse("vm create", List.of(argv), Set.of("--ssh"), Set.of("--name", "--vcpus"),
+                Map.of("-n", "--name"));
+    }
+
+    @Test
+    void optionsInEveryFormAndTheRestAfterDoubleDash() throws Exception {
+        Args a = parse("vm1", "-n", "web", "--vcpus=2", "--ssh", "--", "echo", "--name");
+        assertEquals(Optional.of("web"), a.value("--name"));
+        assertEquals(Optional.of(2), a.integer("--vcpus", 1, 32));
+        assertTrue(a.has("--ssh"));
+        assertEquals(List.of("vm1"), a.positionals());
+        assertEquals(List.of("echo", "--name"), a.rest());
+    }
+
+    @Test
+    void mistakesAreUsageErrorsNamingTheOption() {
+        assertEquals("unknown option '--bogus' for 'vm create'",
+                assertThrows(CliException.class, () -> parse("--bogus")).getMessage());
+        assertEquals("option --name of 'vm create' needs a value",
+                assertThrows(CliException.class, () -> parse("--name")).getMessage());
+        assertEquals("option --ssh of 'vm create' takes no value",
+                assertThrows(CliException.class, () -> parse("--ssh=yes")).getMessage());
+        assertEquals("--vcpus must be a whole number from 1 to 32, got '0'",
+                assertThrows(CliException.class, () -> parse("--vcpus", "0").integer("--vcpus", 1, 32)).getMessage());
+        assertEquals("'vm get' takes <VM>, got: a b",
+                assertThrows(CliException.class, () -> parse("a", "b").expect("vm get", "VM")).getMessage());
+    }
+
+    @Test
+    void remoteCommandsAreQuotedForTheRemoteShell() {
+        assertEquals("echo 'two words' 'it'\\''s' '' plain-1.0:x", GuestAccess.shellJoin(
+                List.of("echo", "two words", "it's", "", "plain-1.0:x")));
+    }
+
+    @Test
+    void tokensAreMasked() {
+        assertEquals("sb-1…cdef", SessionCommands.mask("sb-1234567890abcdef"));
+        assertEquals("****", SessionCommands.mask("short"));
+    }
+}
