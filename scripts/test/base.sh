@@ -114,6 +114,10 @@ check_eq "systemd reached a running system" running \
 locales=$(vmssh "$PORT_A" 'locale -a')
 check "locales: C.utf8 and en_US.utf8" sh -c "echo '$locales' | grep -qx C.utf8 && echo '$locales' | grep -qx en_US.utf8"
 check "mosh-server, curl, ip are installed" vmssh "$PORT_A" 'command -v mosh-server && command -v curl && command -v ip'
+# mosh-server refuses to start without a UTF-8 locale; it exits by itself when no client comes.
+check "mosh-server starts in a login session (UTF-8 locale)" \
+    grep -q "MOSH CONNECT 60001" <<<"$(vmssh "$PORT_A" 'mosh-server new -p 60001 -- /bin/true 2>&1')"
+check_eq "a login prompt on the serial console" active "$(vmssh "$PORT_A" systemctl is-active serial-getty@ttyS0)"
 check_eq "password authentication is off" "passwordauthentication no" \
     "$(vmssh "$PORT_A" sudo sshd -T | grep -x 'passwordauthentication no')"
 check_eq "eth0 has the address from ip=" 1 "$(vmssh "$PORT_A" 'ip -4 -o addr show eth0' | grep -c 'inet 172.16.')"
