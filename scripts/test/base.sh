@@ -117,6 +117,17 @@ check "mosh-server, curl, ip are installed" vmssh "$PORT_A" 'command -v mosh-ser
 # mosh-server refuses to start without a UTF-8 locale; it exits by itself when no client comes.
 check "mosh-server starts in a login session (UTF-8 locale)" \
     grep -q "MOSH CONNECT 60001" <<<"$(vmssh "$PORT_A" 'mosh-server new -p 60001 -- /bin/true 2>&1')"
+# `scalebox connect` with mosh installed: SSH starts mosh-server, then UDP through the host's
+# forward of the same port. script(1) gives mosh the terminal it needs.
+mkdir -p "$WORK/home/.config/scalebox"
+cp "$WORK/key" "$WORK/home/.config/scalebox/id_ed25519"; cp "$WORK/key.pub" "$WORK/home/.config/scalebox/id_ed25519.pub"
+printf '#!/bin/sh\nexec "%s" -cp "%s" io.scalebox.cli.Main "$@"\n' "$TARGET/runtime/bin/java" "$CP" >"$WORK/scalebox"
+chmod 0755 "$WORK/scalebox"
+{ sleep 10; echo 'echo MOSH-$((6*7))'; sleep 4; echo exit; } | timeout 60 ip netns exec "$CLIENT_NS" env -i \
+    PATH=/usr/bin:/bin HOME="$WORK/home" TERM=xterm LANG=C.UTF-8 SCALEBOX_HOST="$API" SCALEBOX_TOKEN="$TOKEN" \
+    script -qfec "stty rows 24 cols 80; $WORK/scalebox connect basea" /dev/null >"$WORK/mosh.out" 2>&1
+check "scalebox connect over mosh (UDP through the host port) runs a command" grep -aq 'MOSH-42' "$WORK/mosh.out"
+check "and mosh ends cleanly" grep -aq 'mosh is exiting' "$WORK/mosh.out"
 check_eq "a login prompt on the serial console" active "$(vmssh "$PORT_A" systemctl is-active serial-getty@ttyS0)"
 check_eq "password authentication is off" "passwordauthentication no" \
     "$(vmssh "$PORT_A" sudo sshd -T | grep -x 'passwordauthentication no')"
