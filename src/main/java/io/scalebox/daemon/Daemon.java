@@ -69,6 +69,13 @@ public final class Daemon {
         LOG.info("scaleboxd {} starting: hypervisor {} ({}), data in {}, disks by {}", Version.current(), kind.key(),
                 kind.accel(config), config.dataDir(), cloner.mode() == DiskCloner.Mode.REFLINK
                         ? "copy-on-write clone (reflink)" : "sparse copy (no reflink on this filesystem)");
+        Path builtInitrd = config.kernelPath().resolveSibling("initrd.img");
+        if (config.initrdPath().isEmpty() && Files.isRegularFile(builtInitrd)) {
+            // An install from before the base build wrote "INITRD_PATH=": the cloud kernel cannot
+            // find its disk without the initrd, and upgrades never rewrite existing config lines.
+            LOG.warn("INITRD_PATH is empty but {} exists: VMs booting the built kernel need it; set "
+                    + "INITRD_PATH={} in the configuration and restart", builtInitrd, builtInitrd);
+        }
         String hostIp = config.hostIp().orElseGet(() -> HostAddress.detect(PROC));
         TemplateStore templates = new TemplateStore(config.templatesDir());
         network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR);
