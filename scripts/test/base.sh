@@ -38,8 +38,10 @@ sb() {
 }
 
 echo "base: scalebox template build debian-base (on this host)"
-mkdir -p "$BUILT"
+mkdir -p "$BUILT/kernel/6.0.0-unused" "$BUILT/kernel/6.0.0-used" "$BUILT/vms/vm-0123456789ab"
 printf 'DATA_DIR=%s\nINITRD_PATH=%s/kernel/initrd.img\n' "$BUILT" "$BUILT" >"$WORK/build.conf"
+# Kernels of earlier builds: one a VM still boots, one nothing uses any more.
+echo '{"id":"vm-0123456789ab","kernelVersion":"6.0.0-used"}' >"$BUILT/vms/vm-0123456789ab/vm.json"
 start=$(date +%s)
 if sb template build debian-base --config "$WORK/build.conf" --cache-dir "$DEBS" >"$WORK/build.log" 2>&1; then
     pass "template build debian-base ($(($(date +%s) - start)) s)"
@@ -55,6 +57,11 @@ check "metadata: json with versions, date and size" jq -e --arg k "$KVER" \
     "$BUILT/templates/debian-base.json"
 check_eq "the kernel is an ELF vmlinux" 7f454c46 "$(head -c 4 "$BUILT/kernel/vmlinux" | od -An -tx1 | tr -d ' \n')"
 check "an initrd beside it" test -s "$BUILT/kernel/initrd.img"
+check_eq "kept under its version too (the same files)" "$(stat -c %i "$BUILT/kernel/vmlinux" "$BUILT/kernel/initrd.img")" \
+    "$(stat -c %i "$BUILT/kernel/$KVER/vmlinux" "$BUILT/kernel/$KVER/initrd.img" 2>&1)"
+check "an earlier kernel that a VM uses is kept" test -d "$BUILT/kernel/6.0.0-used"
+check "an earlier kernel nothing uses is removed" test ! -e "$BUILT/kernel/6.0.0-unused"
+rm -rf "$BUILT/kernel/6.0.0-used" "$BUILT/vms"
 check "nothing half-built left" sh -c "! ls -A '$BUILT/templates' '$BUILT/kernel' | grep -q 'partial\|^\.build$'"
 check "no mounts left" sh -c "! grep -q '$BUILT' /proc/mounts"
 image=$BUILT/templates/debian-base.ext4
@@ -88,7 +95,11 @@ sb template build debian-base --mirror ftp://x >"$WORK/out" 2>&1
 check_eq "a bad --mirror is a usage error (2)" 2 "$?"
 
 echo "base: VMs from it through the daemon (QEMU TCG)"
-ENGINE_KERNEL=$BUILT/kernel/vmlinux ENGINE_INITRD=$BUILT/kernel/initrd.img ENGINE_BASE=$image
+# The daemon's DATA_DIR holds the build's kernel directory and metadata, as on a server.
+mkdir -p "$DATA/templates"
+cp -a "$BUILT/kernel" "$DATA/kernel"
+cp "$BUILT/templates/debian-base.json" "$DATA/templates/"
+ENGINE_KERNEL=$DATA/kernel/vmlinux ENGINE_INITRD=$DATA/kernel/initrd.img ENGINE_BASE=$image
 ENGINE_CONFIG="MAX_MEM_SIZE_MIB=2048"
 engine_start || { summary base; exit 1; }
 api GET /info >/dev/null
@@ -105,6 +116,11 @@ start=$(date +%s)
 check "basea: SSH as user through the host port" wait_for 400 ssh_ready "$PORT_A"
 check "baseb: SSH as user through the host port" wait_for 400 ssh_ready "$PORT_B"
 echo "  (both answered SSH after $(($(date +%s) - start)) s)"
+api GET /vms/basea >/dev/null
+ID_A=$(field .id)
+check_eq "the VM records its template's kernel" "$KVER" "$(jq -r .kernelVersion "$DATA/vms/$ID_A/vm.json")"
+check "and QEMU boots that version's files" grep -qF -- "-kernel $DATA/kernel/$KVER/vmlinux" \
+    <<<"$(tr '\0' ' ' </proc/"$(jq -r .pid "$DATA/vms/$ID_A/vm.json")"/cmdline)"
 check_eq "logged in as user, uid 1000" "user 1000" "$(vmssh "$PORT_A" 'echo $(id -un) $(id -u)')"
 check "sudo -n true" vmssh "$PORT_A" sudo -n true
 check_eq "uname -r is the exported kernel's" "$KVER" "$(vmssh "$PORT_A" uname -r)"
@@ -159,6 +175,17 @@ check "its host key is its own" sh -c "[ -n '$KEY_C' ] && [ '$KEY_C' != '$KEY_A'
 check "its machine id is its own" sh -c "[ '$(vmssh "$PORT_C" cat /etc/machine-id)' != '$MID_A' ]"
 check "sudo works there too" vmssh "$PORT_C" sudo -n true
 check "the source VM still answers" ssh_ready "$PORT_A"
+check_eq "the snapshot's metadata names its source and kernel" "$ID_A $KVER" \
+    "$(jq -r '"\(.source_vm) \(.kernel_version)"' "$DATA/templates/base-snap.json")"
+
+echo "base: a newer latest kernel does not change what existing VMs boot"
+rm "$DATA/kernel/vmlinux"
+echo "not a kernel" >"$DATA/kernel/vmlinux"
+api POST /vms/basec/stop >/dev/null
+api POST /vms/basec/start >/dev/null
+check_eq "the snapshot's VM starts again" 200 "$(status)"
+check "on its own kernel: SSH" wait_for 300 ssh_ready "$PORT_C"
+ln -f "$DATA/kernel/$KVER/vmlinux" "$DATA/kernel/vmlinux"
 
 echo "base: missing kernel or template: /info and 503 naming the fix"
 daemon_stop
@@ -170,7 +197,7 @@ api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}" >/dev
 check_eq "create without a kernel: 503" 503 "$(status)"
 check "its message names the command" grep -q "Guest kernel not found at $WORK/missing/vmlinux: run 'sudo scalebox template build debian-base'" "$WORK/body"
 daemon_stop
-sed -i "s|^KERNEL_PATH=.*|KERNEL_PATH=$BUILT/kernel/vmlinux|" "$WORK/config"
+sed -i "s|^KERNEL_PATH=.*|KERNEL_PATH=$DATA/kernel/vmlinux|" "$WORK/config"
 mv "$DATA/templates/debian-base.ext4" "$WORK/base.away"
 daemon_start
 api GET /info >/dev/null

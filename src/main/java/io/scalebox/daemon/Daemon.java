@@ -21,6 +21,8 @@ import io.scalebox.network.Network;
 import io.scalebox.network.PortPool;
 import io.scalebox.network.Resolvers;
 import io.scalebox.storage.DiskCloner;
+import io.scalebox.storage.GuestKernel;
+import io.scalebox.storage.KernelStore;
 import io.scalebox.storage.TemplateStore;
 import io.scalebox.vm.VmManager;
 import io.scalebox.vm.VmStore;
@@ -86,7 +88,8 @@ public final class Daemon {
         manager = new VmManager(config, new VmStore(config.vmsDir()), templates, cloner, network,
                 new Firewall(config.bridgeName(), config.bridgeAddress()), hypervisor, launcher,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()),
-                Resolvers.host());
+                Resolvers.host(), new KernelStore(config.dataDir().resolve("kernel"),
+                        new GuestKernel(config.kernelPath(), config.initrdPath())));
         if (hostSetup) {
             network.ensureBridge();
             manager.recover();

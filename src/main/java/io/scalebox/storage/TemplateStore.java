@@ -1,14 +1,21 @@
 package io.scalebox.storage;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** The template images in one directory. Half-built ones ({@code .partial}) are not templates. */
@@ -35,10 +42,10 @@ public final class TemplateStore {
         return dir.resolve(name + SUFFIX + ".partial");
     }
 
-    /** Snapshot files that were never published (a crash mid-snapshot). */
+    /** Snapshot files (image, metadata) that were never published (a crash mid-snapshot). */
     public List<Path> partials() throws IOException {
         List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX + ".partial")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*{" + SUFFIX + ",.json}.partial")) {
             files.forEach(out::add);
         } catch (NoSuchFileException e) {
             return List.of();
@@ -50,9 +57,39 @@ public final class TemplateStore {
         return dir;
     }
 
+    /** The kernel version the template's metadata names (built ones, and snapshots of their VMs). */
+    public Optional<String> kernelVersion(String name) {
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(metadata(name), StandardCharsets.UTF_8));
+            JsonElement v = e.isJsonObject() ? e.getAsJsonObject().get("kernel_version") : null;
+            return v != null && v.isJsonPrimitive() ? Optional.of(v.getAsString()) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // no metadata, or unreadable: the configured kernel
+        }
+    }
+
+    /** A snapshot's metadata: where it came from, when, and the kernel its VMs boot. Atomic. */
+    public void writeMetadata(String name, String sourceVm, long createdAtMillis, String kernelVersion)
+            throws IOException {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", name);
+        o.addProperty("source_vm", sourceVm);
+        o.addProperty("created_at", Instant.ofEpochMilli(createdAtMillis).toString());
+        if (kernelVersion != null) {
+            o.addProperty("kernel_version", kernelVersion);
+        }
+        Path tmp = dir.resolve(name + ".json.partial");
+        Files.writeString(tmp, o + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, metadata(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private Path metadata(String name) {
+        return dir.resolve(name + ".json");
+    }
+
     /** Deletes the image and its metadata; false when there was none. */
     public boolean delete(String name) throws IOException {
-        Files.deleteIfExists(dir.resolve(name + ".json"));
+        Files.deleteIfExists(metadata(name));
         return Files.deleteIfExists(image(name));
     }
 

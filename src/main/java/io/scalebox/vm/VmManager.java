@@ -18,6 +18,7 @@ import io.scalebox.network.TcpProxy;
 import io.scalebox.storage.DiskCloner;
 import io.scalebox.storage.GuestKernel;
 import io.scalebox.storage.ImageEditor;
+import io.scalebox.storage.KernelStore;
 import io.scalebox.storage.TemplateStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -60,6 +61,7 @@ public final class VmManager {
     private final AddressPool addresses;
     private final PortPool ports;
     private final Resolvers resolvers;
+    private final KernelStore kernels;
     private final Names names = new Names();
 
     private final Map<String, Vm> vms = new LinkedHashMap<>();
@@ -69,7 +71,7 @@ public final class VmManager {
 
     public VmManager(Config config, VmStore store, TemplateStore templates, DiskCloner cloner, Network network,
                      Firewall firewall, Hypervisor hypervisor, ProcessLauncher launcher, AddressPool addresses,
-                     PortPool ports, Resolvers resolvers) {
+                     PortPool ports, Resolvers resolvers, KernelStore kernels) {
         this.config = config;
         this.store = store;
         this.templates = templates;
@@ -81,6 +83,7 @@ public final class VmManager {
         this.addresses = addresses;
         this.ports = ports;
         this.resolvers = resolvers;
+        this.kernels = kernels;
     }
 
     public synchronized List<Vm> list() {
@@ -108,7 +111,8 @@ public final class VmManager {
     // ---- create -------------------------------------------------------------------------
 
     public Vm create(CreateRequest req) throws VmException {
-        requireKernel();
+        String kernelVersion = templates.kernelVersion(req.template()).orElse(null);
+        requireKernel(kernels.forVersion(kernelVersion));
         Path image = templates.image(req.template());
         if (!Files.isRegularFile(image)) {
             if (Config.BASE_TEMPLATE.equals(req.template())) {
@@ -124,7 +128,7 @@ public final class VmManager {
         checkSpace(diskGib);
 
         Deque<Undo> undo = new ArrayDeque<>();
-        Vm vm = allocate(req, diskGib, undo);
+        Vm vm = allocate(req, diskGib, kernelVersion, undo);
         CrashPoint.reach("create:allocated");
         try {
             VmSpec spec = spec(vm);
@@ -218,7 +222,7 @@ public final class VmManager {
             if (vm.status() == Vm.Status.running) {
                 return vm;
             }
-            requireKernel();
+            requireKernel(kernels.forVersion(vm.kernelVersion()));
             Deque<Undo> undo = new ArrayDeque<>();
             try {
                 Vm running = boot(vm, undo);
@@ -251,7 +255,8 @@ public final class VmManager {
         return locks.computeIfAbsent(id, k -> new Object());
     }
 
-    private synchronized Vm allocate(CreateRequest req, int diskGib, Deque<Undo> undo) throws VmException {
+    private synchronized Vm allocate(CreateRequest req, int diskGib, String kernelVersion, Deque<Undo> undo)
+            throws VmException {
         String name;
         if (req.name().isPresent()) {
             name = req.name().get();
@@ -283,7 +288,8 @@ public final class VmManager {
         undo.push(() -> ports.release(port.get()));
         return new Vm(id, name, req.template(), Ipv4.format(address), Network.tapName(id), mac(id), port.get(),
                 req.vcpuCount().orElse(config.defaultVcpuCount()), req.memSizeMib().orElse(config.defaultMemSizeMib()),
-                diskGib, System.currentTimeMillis(), Vm.Status.running, hypervisor.kind().key(), 0, null, null);
+                diskGib, System.currentTimeMillis(), Vm.Status.running, hypervisor.kind().key(), 0, null, null,
+                kernelVersion);
     }
 
     private void rollback(Vm vm, String operation, Deque<Undo> undo, Exception cause) {
@@ -394,6 +400,8 @@ public final class VmManager {
             CrashPoint.reach("snapshot:scrubbed");
             Files.move(partial, templates.image(template), StandardCopyOption.ATOMIC_MOVE);
             long now = System.currentTimeMillis();
+            // After the rename: a crash in between leaves a template that boots the configured kernel.
+            templates.writeMetadata(template, vm.id(), now, vm.kernelVersion());
             LOG.info("{}: snapshot saved as template {}", vm.id(), template);
             return new Snapshot(template, vm.id(), size(templates.image(template)), now);
         } catch (HypervisorException | IOException | CommandException e) {
@@ -551,8 +559,8 @@ public final class VmManager {
     // ---- helpers ------------------------------------------------------------------------
 
     /** A missing kernel would only fail inside the hypervisor: say which command fixes it. */
-    private void requireKernel() throws VmException {
-        Optional<String> problem = new GuestKernel(config.kernelPath(), config.initrdPath()).problem();
+    private static void requireKernel(GuestKernel kernel) throws VmException {
+        Optional<String> problem = kernel.problem();
         if (problem.isPresent()) {
             throw new VmException(VmException.Reason.UNAVAILABLE, problem.get());
         }
@@ -568,7 +576,8 @@ public final class VmManager {
 
     VmSpec spec(Vm vm) {
         var subnet = addresses.subnet();
-        return new VmSpec(vm.id(), vm.name(), store.dir(vm.id()), config.kernelPath(), config.initrdPath(),
+        GuestKernel kernel = kernels.forVersion(vm.kernelVersion());
+        return new VmSpec(vm.id(), vm.name(), store.dir(vm.id()), kernel.kernel(), kernel.initrd(),
                 store.dir(vm.id()).resolve("rootfs.ext4"), vm.tap(), vm.mac(), vm.guestAddress(),
                 subnet.addressText(), subnet.netmaskText(), resolvers.nameservers(), vm.vcpuCount(),
                 vm.memSizeMib());
