@@ -88,7 +88,8 @@ final class Help {
                 (scalebox login; SCALEBOX_CONFIG_DIR moves it), else /etc/scalebox/config when readable.
 
                 Exit codes: 0 ok, 1 failure, 2 usage error, 3 server unreachable, 4 error from the API,
-                5 timeout; run exits with the remote command's code (255: SSH failed).
+                5 timeout; run exits with the remote command's code (255: SSH failed), template build
+                with the builder's (77: not root).
                 See scalebox(1).
                 """);
         return b.toString();
