@@ -104,6 +104,8 @@ ENGINE_CONFIG="MAX_MEM_SIZE_MIB=2048"
 engine_start || { summary base; exit 1; }
 api GET /info >/dev/null
 check "/info: kernel and debian-base ready" jq -e '.kernel_ready and .base_template_ready' "$WORK/body"
+check "/info: the base build's versions" jq -e --arg k "$KVER" \
+    '.base_template.kernel_version == $k and (.base_template.debian_version | length > 0)' "$WORK/body"
 create() { # create NAME TEMPLATE -> port in $PORT, id in $ID
     api POST /vms "{\"template\":\"$2\",\"ssh_public_key\":\"$KEY\",\"name\":\"$1\",\"mem_size_mib\":512,\"vcpu_count\":1}" >/dev/null
     PORT=$(field .ssh_port); ID=$(field .id)

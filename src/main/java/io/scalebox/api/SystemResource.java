@@ -38,6 +38,16 @@ public final class SystemResource {
                 Route.authenticated("GET", "/info", r -> Response.ok(info())));
     }
 
+    /** What the base build recorded (Debian and kernel versions, date); null when unknown. */
+    private Map<String, Object> baseTemplate() {
+        Map<String, String> m = templates.metadata(Config.BASE_TEMPLATE);
+        if (!templates.exists(Config.BASE_TEMPLATE) || !m.containsKey("debian_version")) {
+            return null;
+        }
+        return Json.object("debian_version", m.get("debian_version"), "kernel_version", m.get("kernel_version"),
+                "built_at", m.get("built_at"));
+    }
+
     Map<String, Object> info() {
         try {
             HypervisorKind kind = HypervisorKind.resolve(config);
@@ -57,7 +67,8 @@ public final class SystemResource {
                     "cpu_percent", stats.cpuPercent(),
                     "disk_clone", cloneMode,
                     "kernel_ready", new GuestKernel(config.kernelPath(), config.initrdPath()).ready(),
-                    "base_template_ready", templates.exists(Config.BASE_TEMPLATE));
+                    "base_template_ready", templates.exists(Config.BASE_TEMPLATE),
+                    "base_template", baseTemplate());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -125,7 +125,7 @@ final class SessionCommands {
                     .row("vms", Format.str(o, "vms_count"))
                     .row("templates", Format.str(o, "templates_count"))
                     .row("guest kernel", ready(o, "kernel_ready"))
-                    .row("debian-base", ready(o, "base_template_ready"))
+                    .row("debian-base", ready(o, "base_template_ready") + built(o))
                     .row("storage", st == null ? "-" : Format.str(st, "free_gb") + " GB free of "
                             + Format.str(st, "total_gb") + " GB")
                     .row("memory", mem == null ? "-" : Format.str(mem, "free_gb") + " GB free of "
@@ -135,6 +135,16 @@ final class SessionCommands {
                     .print(ctx.out);
         });
         return 0;
+    }
+
+    /** " (Debian 13.7, kernel …, built …)" when the server knows. */
+    private static String built(JsonObject info) {
+        if (!info.has("base_template") || !info.get("base_template").isJsonObject()) {
+            return "";
+        }
+        JsonObject b = info.getAsJsonObject("base_template");
+        return " (Debian " + Format.str(b, "debian_version") + ", kernel " + Format.str(b, "kernel_version")
+                + ", built " + Format.time(Format.str(b, "built_at")) + ")";
     }
 
     private static String ready(JsonObject info, String field) {

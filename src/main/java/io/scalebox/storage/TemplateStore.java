@@ -14,7 +14,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -59,12 +61,22 @@ public final class TemplateStore {
 
     /** The kernel version the template's metadata names (built ones, and snapshots of their VMs). */
     public Optional<String> kernelVersion(String name) {
+        return Optional.ofNullable(metadata(name).get("kernel_version"));
+    }
+
+    /** The text fields of {@code <name>.json}; none when it is missing or unreadable. */
+    public Map<String, String> metadata(String name) {
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(metadata(name), StandardCharsets.UTF_8));
-            JsonElement v = e.isJsonObject() ? e.getAsJsonObject().get("kernel_version") : null;
-            return v != null && v.isJsonPrimitive() ? Optional.of(v.getAsString()) : Optional.empty();
+            JsonElement e = JsonParser.parseString(Files.readString(metadataFile(name), StandardCharsets.UTF_8));
+            Map<String, String> out = new LinkedHashMap<>();
+            if (e.isJsonObject()) {
+                e.getAsJsonObject().entrySet().stream()
+                        .filter(f -> f.getValue().isJsonPrimitive() && f.getValue().getAsJsonPrimitive().isString())
+                        .forEach(f -> out.put(f.getKey(), f.getValue().getAsString()));
+            }
+            return out;
         } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // no metadata, or unreadable: the configured kernel
+            return Map.of(); // no metadata: the configured kernel, nothing to report
         }
     }
 
@@ -80,16 +92,16 @@ public final class TemplateStore {
         }
         Path tmp = dir.resolve(name + ".json.partial");
         Files.writeString(tmp, o + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, metadata(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, metadataFile(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private Path metadata(String name) {
+    private Path metadataFile(String name) {
         return dir.resolve(name + ".json");
     }
 
     /** Deletes the image and its metadata; false when there was none. */
     public boolean delete(String name) throws IOException {
-        Files.deleteIfExists(metadata(name));
+        Files.deleteIfExists(metadataFile(name));
         return Files.deleteIfExists(image(name));
     }
 

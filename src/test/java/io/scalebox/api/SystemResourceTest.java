@@ -29,6 +29,9 @@ class SystemResourceTest {
         Files.createDirectories(data.resolve("templates"));
         Files.write(data.resolve("templates/debian-base.ext4"), new byte[1024]);
         Files.write(data.resolve("templates/half.ext4.partial"), new byte[10]);
+        Files.writeString(data.resolve("templates/debian-base.json"), "{\"name\":\"debian-base\","
+                + "\"debian_version\":\"13.7\",\"kernel_version\":\"6.12.107+deb13-cloud-amd64\","
+                + "\"built_at\":\"2026-11-26T08:00:00Z\",\"size_bytes\":4294967296}");
         Config config = ConfigParser.parse(Map.of("API_TOKEN", TOKEN, "DATA_DIR", data.toString(),
                 "BASE_DOMAIN", "vms.example.com", "HYPERVISOR", "qemu", "QEMU_ACCEL", "tcg"));
         SystemResource resource = new SystemResource(config, "9.9.9", "203.0.113.7", new HostStats(Path.of("/proc")),
@@ -47,7 +50,9 @@ class SystemResourceTest {
             JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
             assertEquals(List.of("host_ip", "base_domain", "templates_count", "vms_count", "hypervisor", "accel",
                     "version", "storage", "memory", "cpu_percent", "disk_clone", "kernel_ready",
-                    "base_template_ready"), List.copyOf(o.keySet()));
+                    "base_template_ready", "base_template"), List.copyOf(o.keySet()));
+            assertEquals("{\"debian_version\":\"13.7\",\"kernel_version\":\"6.12.107+deb13-cloud-amd64\","
+                    + "\"built_at\":\"2026-11-26T08:00:00Z\"}", o.get("base_template").toString());
             assertEquals(true, o.get("base_template_ready").getAsBoolean());
             assertEquals("203.0.113.7", o.get("host_ip").getAsString());
             assertEquals("vms.example.com", o.get("base_domain").getAsString());
