@@ -12,6 +12,7 @@ import java.net.HttpURLConnection;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -43,6 +44,11 @@ public final class ApiClient {
             }
             throw new CliException(Exit.API, "the server answered HTTP " + status + " with a body that is not JSON");
         }
+    }
+
+    /** A user's id or name as one path segment: "/" or "?" in it cannot reach another endpoint. */
+    public static String segment(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     public Reply get(String path) throws CliException {

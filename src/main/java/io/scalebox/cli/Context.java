@@ -3,6 +3,7 @@ package io.scalebox.cli;
 import java.io.BufferedReader;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** What every command gets: streams, environment, output mode, and the resolved settings. */
@@ -37,6 +38,31 @@ final class Context {
     ApiClient api() throws CliException {
         Settings s = settings();
         return new ApiClient(s.host(), s.token());
+    }
+
+    /** One item's work in {@link #each}. */
+    interface Action {
+        void run(String item) throws CliException;
+    }
+
+    /**
+     * Runs {@code action} on every item (so one failure does not stop the rest), reports each
+     * failure on stderr, and fails with the first failure's exit code.
+     */
+    void each(List<String> items, String what, Action action) throws CliException {
+        CliException first = null;
+        for (String item : items) {
+            try {
+                action.run(item);
+            } catch (CliException e) {
+                err.println("scalebox: " + item + ": " + e.getMessage());
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw new CliException(first.exit(), items.size() == 1 ? first.getMessage() : "not every " + what
+                    + " was deleted");
+        }
     }
 
     /** Prints the human form of a reply (a table or a line). */

@@ -2,8 +2,6 @@ package io.scalebox.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,22 +37,12 @@ final class TemplateCommands {
         if (names.isEmpty()) {
             throw CliException.usage("'template delete' takes <NAME>... (one or more template names)");
         }
-        CliException first = null;
-        for (String name : names) {
-            try {
-                ctx.api().delete("/templates/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
-                if (!ctx.json) {
-                    ctx.out.println("deleted template " + name);
-                }
-            } catch (CliException e) {
-                ctx.err.println("scalebox: " + name + ": " + e.getMessage());
-                first = first == null ? e : first;
+        ctx.each(names, "template", name -> {
+            ctx.api().delete("/templates/" + ApiClient.segment(name));
+            if (!ctx.json) {
+                ctx.out.println("deleted template " + name);
             }
-        }
-        if (first != null) {
-            throw new CliException(first.exit(), names.size() == 1 ? first.getMessage()
-                    : "not every template was deleted");
-        }
+        });
         return 0;
     }
 

@@ -3,7 +3,6 @@ package io.scalebox.cli;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,7 @@ final class VmCommands {
     }
 
     static String path(String idOrName) {
-        return "/vms/" + URLEncoder.encode(idOrName, StandardCharsets.UTF_8).replace("+", "%20");
+        return "/vms/" + ApiClient.segment(idOrName);
     }
 
     int list(List<String> argv) throws CliException {
@@ -104,21 +103,12 @@ final class VmCommands {
         if (vms.isEmpty()) {
             throw CliException.usage("'vm delete' takes <VM>... (one or more ids or names)");
         }
-        CliException first = null;
-        for (String vm : vms) {
-            try {
-                ctx.api().delete(path(vm));
-                if (!ctx.json) {
-                    ctx.out.println("deleted " + vm);
-                }
-            } catch (CliException e) {
-                ctx.err.println("scalebox: " + vm + ": " + e.getMessage());
-                first = first == null ? e : first;
+        ctx.each(vms, "VM", vm -> {
+            ctx.api().delete(path(vm));
+            if (!ctx.json) {
+                ctx.out.println("deleted " + vm);
             }
-        }
-        if (first != null) {
-            throw new CliException(first.exit(), vms.size() == 1 ? first.getMessage() : "not every VM was deleted");
-        }
+        });
         return 0;
     }
 
