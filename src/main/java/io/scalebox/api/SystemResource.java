@@ -18,12 +18,14 @@ public final class SystemResource {
     private final String hostIp;
     private final HostStats stats;
     private final TemplateStore templates;
+    private final GuestKernel kernel;
     private final IntSupplier vmCount;
     private final String cloneMode;
 
     public SystemResource(Config config, String version, String hostIp, HostStats stats,
-                          TemplateStore templates, IntSupplier vmCount, String cloneMode) {
+                          TemplateStore templates, GuestKernel kernel, IntSupplier vmCount, String cloneMode) {
         this.cloneMode = cloneMode;
+        this.kernel = kernel;
         this.config = config;
         this.version = version;
         this.hostIp = hostIp;
@@ -66,7 +68,7 @@ public final class SystemResource {
                     "memory", Json.object("total_gb", Json.gb(mem.total()), "free_gb", Json.gb(mem.free())),
                     "cpu_percent", stats.cpuPercent(),
                     "disk_clone", cloneMode,
-                    "kernel_ready", new GuestKernel(config.kernelPath(), config.initrdPath()).ready(),
+                    "kernel_ready", kernel.ready(),
                     "base_template_ready", templates.exists(Config.BASE_TEMPLATE),
                     "base_template", baseTemplate());
         } catch (IOException e) {

@@ -85,18 +85,19 @@ public final class Daemon {
         Hypervisor hypervisor = kind == HypervisorKind.FIRECRACKER
                 ? new FirecrackerHypervisor(config.firecrackerBin(), launcher)
                 : new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher, QemuHypervisor.hostTscKhz(PROC));
+        KernelStore kernels = new KernelStore(config.dataDir().resolve("kernel"),
+                new GuestKernel(config.kernelPath(), config.initrdPath()));
         manager = new VmManager(config, new VmStore(config.vmsDir()), templates, cloner, network,
                 new Firewall(config.bridgeName(), config.bridgeAddress()), hypervisor, launcher,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()),
-                Resolvers.host(), new KernelStore(config.dataDir().resolve("kernel"),
-                        new GuestKernel(config.kernelPath(), config.initrdPath())));
+                Resolvers.host(), kernels);
         if (hostSetup) {
             network.ensureBridge();
             manager.recover();
         }
         List<Route> routes = new ArrayList<>();
         routes.addAll(new SystemResource(config, Version.current(), hostIp, new HostStats(PROC), templates,
-                manager::count, cloner.mode().key()).routes());
+                kernels.configured(), manager::count, cloner.mode().key()).routes());
         routes.addAll(new VmResource(config, manager, hostIp).routes());
         routes.addAll(new TemplateResource(config, templates, manager).routes());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken()), routes);
