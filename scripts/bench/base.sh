@@ -13,8 +13,8 @@ RUNS=${1:-3}
 trap 'engine_stop; rm -rf "$WORK"' EXIT
 ms() { date +%s%3N; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-sb() { "$TARGET/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
-    -Dscalebox.libexec="$ROOT/scripts" -cp "$CP" io.scalebox.cli.Main "$@"; }
+cli_wrapper "$WORK/bin"
+sb() { "$WORK/bin/scalebox" "$@"; }
 
 BUILT=$WORK/built
 mkdir -p "$BUILT"
@@ -47,8 +47,7 @@ for cmd in "help" "vm list"; do
     for i in $(seq 1 10); do
         t0=$(ms)
         # shellcheck disable=SC2086
-        client env SCALEBOX_HOST="$API" SCALEBOX_TOKEN="$TOKEN" "$TARGET/runtime/bin/java" -XX:+UseSerialGC \
-            -XX:TieredStopAtLevel=1 -XX:-UsePerfData -cp "$CP" io.scalebox.cli.Main $cmd >/dev/null
+        client env SCALEBOX_HOST="$API" SCALEBOX_TOKEN="$TOKEN" "$WORK/bin/scalebox" $cmd >/dev/null
         t="$t $(($(ms) - t0))"
     done
     echo "scalebox $cmd: median $(echo "$t" | median) ms of 10"

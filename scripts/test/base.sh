@@ -31,11 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The CLI from the build tree, its builder from scripts/.
-sb() {
-    SCALEBOX_BASE_PACKAGES="$ROOT/scripts/debian-base.packages" "$TARGET/runtime/bin/java" \
-        -Dscalebox.libexec="$ROOT/scripts" -cp "$CP" io.scalebox.cli.Main "$@"
-}
+# The CLI from the build tree, its builder and package list from scripts/.
+cli_wrapper "$WORK/bin"
+sb() { SCALEBOX_BASE_PACKAGES="$ROOT/scripts/debian-base.packages" "$WORK/bin/scalebox" "$@"; }
 
 echo "base: scalebox template build debian-base (on this host)"
 mkdir -p "$BUILT/kernel/6.0.0-unused" "$BUILT/kernel/6.0.0-used" "$BUILT/vms/vm-0123456789ab"
@@ -139,11 +137,9 @@ check "mosh-server starts in a login session (UTF-8 locale)" \
 # forward of the same port. script(1) gives mosh the terminal it needs.
 mkdir -p "$WORK/home/.config/scalebox"
 cp "$WORK/key" "$WORK/home/.config/scalebox/id_ed25519"; cp "$WORK/key.pub" "$WORK/home/.config/scalebox/id_ed25519.pub"
-printf '#!/bin/sh\nexec "%s" -cp "%s" io.scalebox.cli.Main "$@"\n' "$TARGET/runtime/bin/java" "$CP" >"$WORK/scalebox"
-chmod 0755 "$WORK/scalebox"
 { sleep 10; echo 'echo MOSH-$((6*7))'; sleep 4; echo exit; } | timeout 60 ip netns exec "$CLIENT_NS" env -i \
     PATH=/usr/bin:/bin HOME="$WORK/home" TERM=xterm LANG=C.UTF-8 SCALEBOX_HOST="$API" SCALEBOX_TOKEN="$TOKEN" \
-    script -qfec "stty rows 24 cols 80; $WORK/scalebox connect basea" /dev/null >"$WORK/mosh.out" 2>&1
+    script -qfec "stty rows 24 cols 80; $WORK/bin/scalebox connect basea" /dev/null >"$WORK/mosh.out" 2>&1
 check "scalebox connect over mosh (UDP through the host port) runs a command" grep -aq 'MOSH-42' "$WORK/mosh.out"
 check "and mosh ends cleanly" grep -aq 'mosh is exiting' "$WORK/mosh.out"
 check_eq "a login prompt on the serial console" active "$(vmssh "$PORT_A" systemctl is-active serial-getty@ttyS0)"

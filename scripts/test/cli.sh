@@ -22,13 +22,8 @@ engine_start || exit 1
 
 # The CLI as a user runs it: in the client namespace, a clean environment, its own home.
 HOME_DIR=$WORK/home
-mkdir -p "$HOME_DIR" "$WORK/bin"
-cat >"$WORK/bin/scalebox" <<EOF
-#!/bin/sh
-exec "$TARGET/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
-    -Dscalebox.libexec="$ROOT/scripts" -cp "$CP" io.scalebox.cli.Main "\$@"
-EOF
-chmod 0755 "$WORK/bin/scalebox"
+mkdir -p "$HOME_DIR"
+cli_wrapper "$WORK/bin"
 SYSCONF=$WORK/etc-scalebox-config   # stands in for /etc/scalebox/config
 CLI_ENV="SCALEBOX_HOST=$API SCALEBOX_TOKEN=$TOKEN"
 # sb ARGS...: runs the CLI; stdout in $WORK/out, stderr in $WORK/err, exit code in $RC.

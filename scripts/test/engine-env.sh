@@ -19,6 +19,15 @@ DAEMON_PID=""
 CP=$TARGET/scalebox.jar:$(ls "$TARGET"/lib/*.jar | tr '\n' ':')
 
 client() { ip netns exec "$CLIENT_NS" "$@"; }
+
+# cli_wrapper DIR: writes DIR/scalebox, the CLI from the build tree with the packaged launcher's
+# JVM flags, its template builder from scripts/ (so it also runs with `env -i` and under script(1)).
+cli_wrapper() {
+    mkdir -p "$1"
+    printf '#!/bin/sh\nexec "%s" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Dscalebox.libexec="%s" -cp "%s" io.scalebox.cli.Main "$@"\n' \
+        "$TARGET/runtime/bin/java" "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)" "$CP" >"$1/scalebox"
+    chmod 0755 "$1/scalebox"
+}
 hostns() { ip netns exec "$HOST_NS" "$@"; }
 
 engine_stop() {
