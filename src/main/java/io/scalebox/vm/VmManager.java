@@ -400,8 +400,14 @@ public final class VmManager {
             CrashPoint.reach("snapshot:scrubbed");
             Files.move(partial, templates.image(template), StandardCopyOption.ATOMIC_MOVE);
             long now = System.currentTimeMillis();
-            // After the rename: a crash in between leaves a template that boots the configured kernel.
-            templates.writeMetadata(template, vm.id(), now, vm.kernelVersion());
+            // After the rename, and never failing the snapshot: a template without metadata is whole,
+            // its VMs boot the configured kernel.
+            try {
+                templates.writeMetadata(template, vm.id(), now, vm.kernelVersion());
+            } catch (IOException e) {
+                LOG.warn("{}: template {} has no metadata ({}); its VMs boot the configured kernel", vm.id(),
+                        template, e.getMessage());
+            }
             LOG.info("{}: snapshot saved as template {}", vm.id(), template);
             return new Snapshot(template, vm.id(), size(templates.image(template)), now);
         } catch (HypervisorException | IOException | CommandException e) {
