@@ -1,6 +1,7 @@
 package io.scalebox.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +35,7 @@ public record Config(
         int maxDiskSizeGib,
         Set<String> protectedTemplates,
         boolean autostart,
+        Duration vmStopTimeout,
         LogLevel logLevel) {
 
     /** debian-base is protected whatever PROTECTED_TEMPLATES says (api.md). */
@@ -81,6 +83,7 @@ public record Config(
         m.put("MAX_DISK_SIZE_GIB", String.valueOf(maxDiskSizeGib));
         m.put("PROTECTED_TEMPLATES", String.join(",", new java.util.TreeSet<>(protectedTemplates)));
         m.put("AUTOSTART", String.valueOf(autostart));
+        m.put("VM_STOP_TIMEOUT", String.valueOf(vmStopTimeout.toSeconds()));
         m.put("LOG_LEVEL", logLevel.key());
         return m;
     }

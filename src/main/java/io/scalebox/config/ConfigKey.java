@@ -31,6 +31,7 @@ public enum ConfigKey {
     MAX_DISK_SIZE_GIB("100"),
     PROTECTED_TEMPLATES("debian-base"),
     AUTOSTART("true"),
+    VM_STOP_TIMEOUT("30"),
     LOG_LEVEL("info");
 
     private final String defaultValue;

@@ -1,6 +1,7 @@
 package io.scalebox.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -90,6 +91,8 @@ public final class ConfigParser {
         int defMem = integer(ConfigKey.DEFAULT_MEM_SIZE_MIB, 128, maxMem > 0 ? maxMem : 16 * 1024 * 1024);
         Set<String> protectedTemplates = templateList();
         Boolean autostart = value(ConfigKey.AUTOSTART, "true or false", ConfigParser::bool);
+        // Seconds a guest gets to power off before it is forced; an hour bounds a stuck stop.
+        int stopTimeout = integer(ConfigKey.VM_STOP_TIMEOUT, 1, 3600);
         LogLevel logLevel = enumValue(ConfigKey.LOG_LEVEL, LogLevel.class);
 
         if (!errors.isEmpty()) {
@@ -97,7 +100,7 @@ public final class ConfigParser {
         }
         return new Config(apiPort, apiBind, token, dataDir, kernel, initrd, baseDomain, hostIp, hypervisor,
                 firecracker, qemu, accel, bridge, bridgeAddress, portMin, portMax, defVcpu, defMem, maxVcpu,
-                maxMem, maxDisk, protectedTemplates, autostart, logLevel);
+                maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), logLevel);
     }
 
     /** The raw value for the key, or its default when absent; null when absent without default. */

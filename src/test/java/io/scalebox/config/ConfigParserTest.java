@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,7 @@ class ConfigParserTest {
         assertEquals(100, c.maxDiskSizeGib());
         assertEquals(Set.of("debian-base"), c.protectedTemplates());
         assertTrue(c.autostart());
+        assertEquals(Duration.ofSeconds(30), c.vmStopTimeout());
         assertEquals(LogLevel.INFO, c.logLevel());
     }
 
@@ -69,7 +71,7 @@ class ConfigParserTest {
                 "BRIDGE_ADDRESS", "10.77.0.1/24", "PORT_MIN", "40000", "PORT_MAX", "40010",
                 "DEFAULT_VCPU_COUNT", "1", "DEFAULT_MEM_SIZE_MIB", "256", "MAX_VCPU_COUNT", "4",
                 "MAX_MEM_SIZE_MIB", "4096", "MAX_DISK_SIZE_GIB", "20", "PROTECTED_TEMPLATES", "a, b_2,c-3",
-                "AUTOSTART", "FALSE", "LOG_LEVEL", "debug"));
+                "AUTOSTART", "FALSE", "VM_STOP_TIMEOUT", "5", "LOG_LEVEL", "debug"));
         assertEquals(9090, c.apiPort());
         assertEquals("127.0.0.1", c.apiBind());
         assertEquals(Path.of("/srv/sb/templates"), c.templatesDir());
@@ -94,6 +96,7 @@ class ConfigParserTest {
         assertTrue(c.isProtected("debian-base"), "debian-base is always protected");
         assertTrue(c.isProtected("b_2"));
         assertFalse(c.autostart());
+        assertEquals(Duration.ofSeconds(5), c.vmStopTimeout());
         assertEquals(LogLevel.DEBUG, c.logLevel());
     }
 
@@ -123,6 +126,7 @@ class ConfigParserTest {
         "MAX_DISK_SIZE_GIB|65537",
         "PROTECTED_TEMPLATES|ok,../etc", "PROTECTED_TEMPLATES|a,,b", "PROTECTED_TEMPLATES|'a b'",
         "AUTOSTART|yes", "AUTOSTART|''",
+        "VM_STOP_TIMEOUT|0", "VM_STOP_TIMEOUT|3601", "VM_STOP_TIMEOUT|30s", "VM_STOP_TIMEOUT|''",
         "LOG_LEVEL|verbose", "LOG_LEVEL|''",
     })
     void badValueIsReportedWithKeyValueAndExpectation(String key, String value) {
