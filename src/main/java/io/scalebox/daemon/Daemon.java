@@ -81,7 +81,9 @@ public final class Daemon {
         String hostIp = config.hostIp().orElseGet(() -> HostAddress.detect(PROC));
         TemplateStore templates = new TemplateStore(config.templatesDir());
         network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR);
-        ProcessLauncher launcher = ProcessLauncher.detect();
+        // Units run "scaleboxd --stop-vm" as their ExecStop; the launcher script names itself.
+        ProcessLauncher launcher = ProcessLauncher.detect(
+                Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd")), config.vmStopTimeout());
         Hypervisor hypervisor = kind == HypervisorKind.FIRECRACKER
                 ? new FirecrackerHypervisor(config.firecrackerBin(), launcher)
                 : new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher, QemuHypervisor.hostTscKhz(PROC));

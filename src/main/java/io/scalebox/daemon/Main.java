@@ -6,6 +6,7 @@ import io.scalebox.config.ConfigKey;
 import io.scalebox.config.ConfigParser;
 import io.scalebox.config.EnvFile;
 import io.scalebox.config.InvalidConfigException;
+import io.scalebox.hypervisor.GuestShutdown;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.HttpURLConnection;
@@ -41,6 +42,9 @@ public final class Main {
                                                   the effective configuration, token masked
                    scaleboxd --self-test          start on a loopback port, query it, stop (used to
                                                   train the class-data-sharing archive)
+                   scaleboxd --stop-vm --hypervisor qemu|firecracker --timeout SECONDS VM_DIR
+                                                  ask the guest of a VM unit to power off and wait
+                                                  (the unit's ExecStop; the PID comes in MAINPID)
                    scaleboxd --version | --help
             """;
 
@@ -87,6 +91,8 @@ public final class Main {
                     err.println("scaleboxd: cannot read " + a.get(1) + ": " + e.getMessage());
                     return EXIT_CONFIG;
                 }
+            case "--stop-vm":
+                return StopVmCommand.run(a.subList(1, a.size()), System.getenv(), GuestShutdown.system(), out, err);
             case "--self-test":
                 return a.size() == 1 ? selfTest(out, err) : usage(err, a);
             default:

@@ -28,7 +28,18 @@ public final class FirecrackerHypervisor implements Hypervisor {
     }
 
     static Path apiSocket(VmSpec spec) {
-        return spec.dir().resolve("firecracker.sock");
+        return apiSocket(spec.dir());
+    }
+
+    private static Path apiSocket(Path vmDir) {
+        return vmDir.resolve("firecracker.sock");
+    }
+
+    /** Firecracker's only power-off request: an i8042 Ctrl-Alt-Del for the guest to act on. */
+    static void sendCtrlAltDel(Path vmDir) throws HypervisorException {
+        JsonObject action = new JsonObject();
+        action.addProperty("action_type", "SendCtrlAltDel");
+        new FirecrackerClient(apiSocket(vmDir)).send("PUT", "/actions", action);
     }
 
     @Override
@@ -40,9 +51,9 @@ public final class FirecrackerHypervisor implements Hypervisor {
             throw new HypervisorException("cannot remove stale " + sock + ": " + e.getMessage(), e);
         }
         // The guest's serial console is Firecracker's stdout: it goes to the VM's console log.
-        VmProcess process = launcher.start(spec.id(),
+        VmProcess process = launcher.start(spec, kind(),
                 List.of(binary.toString(), "--api-sock", sock.toString(), "--id", spec.id()),
-                spec.consoleLog(), spec.vcpuCount(), spec.memSizeMib());
+                spec.consoleLog());
         try {
             awaitSocket(process, sock);
             FirecrackerClient api = new FirecrackerClient(sock);

@@ -10,4 +10,9 @@ public interface Hypervisor {
     void pause(VmSpec spec) throws HypervisorException;
 
     void resume(VmSpec spec) throws HypervisorException;
+
+    /** Asks the guest to power off (see {@link HypervisorKind#requestPowerOff}); does not wait. */
+    default void requestPowerOff(VmSpec spec) throws HypervisorException {
+        kind().requestPowerOff(spec.dir());
+    }
 }

@@ -14,41 +14,69 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts hypervisor processes so that they outlive the daemon: as a transient systemd unit
  * {@code scalebox-vm-<id>} in {@code scalebox.slice} when systemd is PID 1, otherwise as a
- * detached process in a session of its own.
+ * detached process in a session of its own. The unit stops cleanly by itself: when systemd
+ * stops it (host shutdown, package removal) its ExecStop helper asks the guest to power off
+ * and waits up to the stop timeout before systemd forces it.
  */
 public final class ProcessLauncher {
     public static final String UNIT_PREFIX = "scalebox-vm-";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** After the helper's wait: its own start-up, then systemd's SIGTERM and SIGKILL. */
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(15);
+    private static final Path SYSTEMD_CAT = Path.of("/usr/bin/systemd-cat");
     private final boolean systemd;
+    private final Path stopHelper;
+    private final Duration stopTimeout;
+    private final GuestShutdown shutdown;
 
-    public ProcessLauncher(boolean systemd) {
+    /**
+     * @param stopHelper the {@code scaleboxd} launcher, run as {@code scaleboxd --stop-vm} by units
+     * @param stopTimeout how long a guest gets to power off (VM_STOP_TIMEOUT)
+     */
+    public ProcessLauncher(boolean systemd, Path stopHelper, Duration stopTimeout, GuestShutdown shutdown) {
         this.systemd = systemd;
+        this.stopHelper = stopHelper;
+        this.stopTimeout = stopTimeout;
+        this.shutdown = shutdown;
     }
 
     /** systemd is PID 1 (sd_booted's test) and systemd-run is there. */
-    public static ProcessLauncher detect() {
+    public static ProcessLauncher detect(Path stopHelper, Duration stopTimeout) {
         boolean booted = Files.isDirectory(Path.of("/run/systemd/system"));
-        return new ProcessLauncher(booted && Files.isExecutable(Path.of("/usr/bin/systemd-run")));
+        return new ProcessLauncher(booted && Files.isExecutable(Path.of("/usr/bin/systemd-run")), stopHelper,
+                stopTimeout, GuestShutdown.system());
+    }
+
+    /**
+     * A clean stop: asks the guest to power off, waits up to the stop timeout for the process to
+     * exit, then forces what is left ({@link #stop}). The unit's own ExecStop finds the process
+     * gone and does nothing.
+     */
+    public GuestShutdown.Outcome powerOff(VmProcess process, GuestShutdown.Request request) {
+        GuestShutdown.Outcome outcome = shutdown.attempt(request, process::alive, stopTimeout);
+        stop(process);
+        return outcome;
     }
 
     public boolean usesSystemd() {
         return systemd;
     }
 
-    /** Starts argv for VM {@code id}; stdout and stderr go to {@code log}. */
-    public VmProcess start(String id, List<String> argv, Path log, int vcpus, int memMib)
+    /** Starts argv for the VM of {@code spec}; stdout and stderr go to {@code log}. */
+    public VmProcess start(VmSpec spec, HypervisorKind kind, List<String> argv, Path log)
             throws HypervisorException {
         String cmdline = VmProcess.cmdlineOf(argv);
         try {
             if (systemd) {
-                String unit = UNIT_PREFIX + id + ".service";
+                String unit = UNIT_PREFIX + spec.id() + ".service";
                 List<String> run = new ArrayList<>(List.of("systemd-run", "--quiet", "--collect",
                         "--unit=" + unit, "--slice=scalebox.slice",
-                        "--property=MemoryMax=" + (memMib + 256) + "M",
-                        "--property=CPUQuota=" + (vcpus * 100) + "%",
+                        "--property=MemoryMax=" + (spec.memSizeMib() + 256) + "M",
+                        "--property=CPUQuota=" + (spec.vcpuCount() * 100) + "%",
                         "--property=StandardOutput=append:" + log,
-                        "--property=StandardError=append:" + log,
-                        "--"));
+                        "--property=StandardError=append:" + log));
+                run.addAll(stopProperties(spec, kind));
+                run.add("--");
                 run.addAll(argv);
                 Command.run(run, TIMEOUT);
                 String pid = Command.run(List.of("systemctl", "show", "-p", "MainPID", "--value", unit), TIMEOUT)
@@ -73,6 +101,27 @@ public final class ProcessLauncher {
         }
     }
 
+    /**
+     * The unit's clean stop: ExecStop asks the guest and waits (its line goes to the journal as
+     * scaleboxd's), TimeoutStopSec bounds it, and the ordering after network and remote
+     * filesystems makes systemd stop VMs before those at shutdown.
+     */
+    List<String> stopProperties(VmSpec spec, HypervisorKind kind) {
+        List<String> helper = List.of(SYSTEMD_CAT.toString(), "--identifier=scaleboxd", stopHelper.toString(),
+                "--stop-vm", "--hypervisor", kind.key(), "--timeout", String.valueOf(stopTimeout.toSeconds()),
+                spec.dir().toString());
+        return List.of(
+                "--property=ExecStop=" + String.join(" ", helper.stream().map(ProcessLauncher::unitWord).toList()),
+                "--property=TimeoutStopSec=" + stopTimeout.plus(STOP_MARGIN).toSeconds(),
+                "--property=After=network.target",
+                "--property=After=remote-fs.target");
+    }
+
+    /** One argument of a unit command line: quoted, with systemd's escapes for \ " and $. */
+    static String unitWord(String arg) {
+        return "\"" + arg.replace("\\", "\\\\").replace("\"", "\\\"").replace("$", "$$") + "\"";
+    }
+
     /** The loaded units named scalebox-vm-*.service (for reconciliation). */
     public List<String> units() throws CommandException {
         List<String> out = new ArrayList<>();
@@ -87,7 +136,16 @@ public final class ProcessLauncher {
         return out;
     }
 
+    /**
+     * Ends a unit at once: SIGKILL to all its processes, then a stop for the rest. (A plain
+     * stop would run its ExecStop helper, which asks the guest and waits.)
+     */
     public void stopUnit(String unit) {
+        try {
+            Command.run(List.of("systemctl", "kill", "--signal=SIGKILL", unit), TIMEOUT);
+        } catch (CommandException e) {
+            // not running
+        }
         try {
             Command.run(List.of("systemctl", "stop", unit), TIMEOUT);
         } catch (CommandException e) {
@@ -95,7 +153,11 @@ public final class ProcessLauncher {
         }
     }
 
-    /** Ends the process (its unit, if any) and waits for it; a recycled PID is never signalled. */
+    /**
+     * Forces the process off (its unit, if any) and waits for it: for the guest a power cut, so
+     * used after {@link GuestShutdown} or where the disk is deleted. A recycled PID is never
+     * signalled.
+     */
     public void stop(VmProcess process) {
         process.unit().ifPresent(this::stopUnit);
         if (!process.alive()) {

@@ -44,7 +44,16 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     static Path qmpSocket(VmSpec spec) {
-        return spec.dir().resolve("qmp.sock");
+        return qmpSocket(spec.dir());
+    }
+
+    private static Path qmpSocket(Path vmDir) {
+        return vmDir.resolve("qmp.sock");
+    }
+
+    /** The ACPI power button (microvm exposes it through its generic event device). */
+    static void pressPowerButton(Path vmDir) throws HypervisorException {
+        qmp(qmpSocket(vmDir), "system_powerdown");
     }
 
     List<String> argv(VmSpec spec) {
@@ -81,7 +90,7 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public VmProcess start(VmSpec spec) throws HypervisorException {
         Path log = spec.dir().resolve("hypervisor.log");
-        VmProcess p = launcher.start(spec.id(), argv(spec), log, spec.vcpuCount(), spec.memSizeMib());
+        VmProcess p = launcher.start(spec, kind(), argv(spec), log);
         // Ready when QMP answers; a process that dies first takes its reason with it into the log.
         for (int i = 0; i < 100; i++) {
             if (!p.exists()) {
@@ -105,16 +114,16 @@ public final class QemuHypervisor implements Hypervisor {
 
     @Override
     public void pause(VmSpec spec) throws HypervisorException {
-        qmp(spec, "stop");
+        qmp(qmpSocket(spec), "stop");
     }
 
     @Override
     public void resume(VmSpec spec) throws HypervisorException {
-        qmp(spec, "cont");
+        qmp(qmpSocket(spec), "cont");
     }
 
-    private static void qmp(VmSpec spec, String command) throws HypervisorException {
-        try (Qmp qmp = Qmp.connect(qmpSocket(spec))) {
+    private static void qmp(Path socket, String command) throws HypervisorException {
+        try (Qmp qmp = Qmp.connect(socket)) {
             qmp.execute(command);
         } catch (IOException e) {
             throw new HypervisorException("qemu " + command + " failed: " + e.getMessage(), e);

@@ -4,8 +4,10 @@ import io.scalebox.config.Config;
 import io.scalebox.config.Ipv4;
 import io.scalebox.host.CommandException;
 import io.scalebox.host.HostStats;
+import io.scalebox.hypervisor.GuestShutdown;
 import io.scalebox.hypervisor.Hypervisor;
 import io.scalebox.hypervisor.HypervisorException;
+import io.scalebox.hypervisor.HypervisorKind;
 import io.scalebox.hypervisor.ProcessLauncher;
 import io.scalebox.hypervisor.VmProcess;
 import io.scalebox.hypervisor.VmSpec;
@@ -180,14 +182,29 @@ public final class VmManager {
         return vm.withProcess(Vm.Status.running, process.pid(), process.unit().orElse(null), process.cmdline());
     }
 
-    /** Ends what {@link #boot} started; tolerant of parts that are already gone. */
-    private void halt(Vm vm) {
+    /**
+     * Ends what {@link #boot} started; tolerant of parts that are already gone. {@code clean}:
+     * the guest is asked to power off first and forced only after VM_STOP_TIMEOUT (the VM is
+     * kept); otherwise it is forced at once (its disk is deleted, or the caller said so).
+     */
+    private void halt(Vm vm, boolean clean) {
         TcpProxy proxy = proxies.remove(vm.id());
         if (proxy != null) {
             proxy.close();
         }
         if (vm.pid() > 0) {
-            launcher.stop(process(vm));
+            if (clean) {
+                Path dir = store.dir(vm.id());
+                HypervisorKind kind = HypervisorKind.byKey(vm.hypervisor()).orElse(hypervisor.kind());
+                GuestShutdown.Outcome outcome = launcher.powerOff(process(vm), () -> kind.requestPowerOff(dir));
+                if (outcome.clean()) {
+                    LOG.info(outcome.describe(vm.id()));
+                } else {
+                    LOG.warn(outcome.describe(vm.id()));
+                }
+            } else {
+                launcher.stop(process(vm));
+            }
         }
         network.deleteTap(vm.tap());
     }
@@ -198,18 +215,21 @@ public final class VmManager {
 
     // ---- stop / start -------------------------------------------------------------------
 
-    /** Powers the VM off, keeping disk, name, port and id. Stopping a stopped VM changes nothing. */
-    public Vm stop(String idOrName) throws VmException {
+    /**
+     * Powers the VM off, keeping disk, name, port and id: the guest is asked first unless
+     * {@code force}. Returns once it has stopped. Stopping a stopped VM changes nothing.
+     */
+    public Vm stop(String idOrName, boolean force) throws VmException {
         Vm vm = get(idOrName);
         synchronized (lock(vm.id())) {
             vm = get(vm.id());
             if (vm.status() == Vm.Status.stopped) {
                 return vm;
             }
-            halt(vm);
+            halt(vm, !force);
             Vm stopped = vm.withProcess(Vm.Status.stopped, 0, null, null);
             save(stopped);
-            LOG.info("{}: stopped", vm.id());
+            LOG.info("{}: stopped{}", vm.id(), force ? " (forced on request)" : "");
             return stopped;
         }
     }
@@ -220,7 +240,12 @@ public final class VmManager {
         synchronized (lock(vm.id())) {
             vm = get(vm.id());
             if (vm.status() == Vm.Status.running) {
-                return vm;
+                if (vm.pid() > 0 && process(vm).alive()) {
+                    return vm;
+                }
+                // Ended outside the daemon (the guest powered off, systemctl stop): boot it again.
+                LOG.warn("{}: recorded as running but its hypervisor has exited; booting it again", vm.id());
+                halt(vm, false);
             }
             requireKernel(kernels.forVersion(vm.kernelVersion()));
             Deque<Undo> undo = new ArrayDeque<>();
@@ -342,7 +367,7 @@ public final class VmManager {
 
     /** Stops and removes everything of a VM; tolerant of parts that are already gone. */
     private void teardown(Vm vm) {
-        halt(vm);
+        halt(vm, false);
         CrashPoint.reach("delete:halted");
         try {
             applyFirewall();

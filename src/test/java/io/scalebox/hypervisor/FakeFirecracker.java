@@ -29,6 +29,7 @@ import java.util.Set;
  * breaks the contract gets Firecracker's 400 {@code fault_message} and a "VIOLATION" line in
  * {@code fake-requests.log} beside the socket. A step named in {@code fake-fault} beside the
  * socket or in $FAKE_FC_FAULT (e.g. {@code PUT /drives/rootfs}) is answered with an injected fault.
+ * After {@code SendCtrlAltDel} it exits, as Firecracker does when its guest answers with a reboot.
  */
 public final class FakeFirecracker {
     /** Allowed and required fields per endpoint, from the swagger definitions. */
@@ -53,6 +54,7 @@ public final class FakeFirecracker {
     private final Path faultFile;
     private final Set<String> configured = new HashSet<>();
     private boolean started;
+    private boolean guestRebooted;
 
     private FakeFirecracker(Path socket) {
         this.log = socket.resolveSibling("fake-requests.log");
@@ -75,6 +77,9 @@ public final class FakeFirecracker {
                     fake.serve(Channels.newInputStream(ch), Channels.newOutputStream(ch));
                 } catch (IOException e) {
                     // a client that only probed the socket
+                }
+                if (fake.guestRebooted) {
+                    System.exit(0);
                 }
             }
         }
@@ -109,6 +114,7 @@ public final class FakeFirecracker {
             respond(out, 400, "fault injected at " + step);
         } else {
             respond(out, 204, null);
+            guestRebooted = step.equals("PUT /actions") && body.contains("\"SendCtrlAltDel\"");
         }
     }
 
@@ -145,8 +151,10 @@ public final class FakeFirecracker {
         if (typeError != null) {
             return typeError;
         }
-        // Pre-boot resources cannot change after InstanceStart; the VM state only after it.
-        if (key.equals("PATCH /vm")) {
+        // Pre-boot resources cannot change after InstanceStart; the VM state only after it, and
+        // Ctrl-Alt-Del goes only to a running guest.
+        if (key.equals("PATCH /vm") || key.equals("PUT /actions")
+                && o.get("action_type").getAsString().equals("SendCtrlAltDel")) {
             return started ? null : "The requested operation is not supported before starting the microVM.";
         }
         if (started) {

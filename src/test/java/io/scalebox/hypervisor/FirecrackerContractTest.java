@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class FirecrackerContractTest {
     Path vmDir;
     VmSpec spec;
     FirecrackerHypervisor firecracker;
-    final ProcessLauncher launcher = new ProcessLauncher(false);
+    final ProcessLauncher launcher = new ProcessLauncher(false, Path.of("/usr/sbin/scaleboxd"), Duration.ofSeconds(30), GuestShutdown.system());
     VmProcess started;
 
     @BeforeEach
@@ -100,6 +101,17 @@ class FirecrackerContractTest {
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine()
                 .map(c -> c.contains(vmDir.resolve("firecracker.sock").toString())).orElse(false)),
                 "the firecracker process was ended");
+    }
+
+    @Test
+    void cleanStopSendsCtrlAltDelAndWaitsForFirecrackerToExit() throws Exception {
+        started = firecracker.start(spec);
+        GuestShutdown.Outcome outcome = launcher.powerOff(started, () -> firecracker.requestPowerOff(spec));
+        assertTrue(outcome.clean(), outcome.describe(spec.id()));
+        List<String> log = requests();
+        assertEquals(List.of(), log.stream().filter(l -> l.startsWith("VIOLATION")).toList());
+        assertEquals("PUT /actions {\"action_type\":\"SendCtrlAltDel\"}", log.get(log.size() - 1));
+        assertFalse(started.alive());
     }
 
     @Test

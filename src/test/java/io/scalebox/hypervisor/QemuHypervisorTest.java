@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.scalebox.config.QemuAccel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +16,9 @@ class QemuHypervisorTest {
             Optional.of(Path.of("/i")), Path.of("/d/rootfs.ext4"), "sbx0", "02:00:00:00:00:01", "172.16.0.5",
             "172.16.0.1", "255.255.0.0", List.of(), 2, 512);
 
+    private static final ProcessLauncher LAUNCHER = new ProcessLauncher(false, Path.of("/usr/sbin/scaleboxd"),
+            Duration.ofSeconds(30), GuestShutdown.system());
+
     private static String after(List<String> argv, String flag) {
         return argv.get(argv.indexOf(flag) + 1);
     }
@@ -22,7 +26,7 @@ class QemuHypervisorTest {
     @Test
     void emulationAvoidsCmpxchg16bAndHintsTheTsc() {
         List<String> argv = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), QemuAccel.TCG,
-                new ProcessLauncher(false), 2_600_000).argv(SPEC);
+                LAUNCHER, 2_600_000).argv(SPEC);
         assertEquals("tcg", after(argv, "-accel"));
         assertEquals("qemu64,-cx16", after(argv, "-cpu"));
         assertTrue(after(argv, "-append").endsWith(" tsc_early_khz=2600000 tsc=reliable"));
@@ -32,7 +36,7 @@ class QemuHypervisorTest {
     @Test
     void kvmPassesTheHostCpuThrough() {
         List<String> argv = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), QemuAccel.KVM,
-                new ProcessLauncher(false), 2_600_000).argv(SPEC);
+                LAUNCHER, 2_600_000).argv(SPEC);
         assertEquals("host", after(argv, "-cpu"));
         assertEquals(1, Collections.frequency(argv, "-cpu"));
         assertTrue(!after(argv, "-append").contains("tsc_early_khz"));
