@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The VM endpoints of api.md: create, list, get, delete, snapshot. */
+/** The VM endpoints of api.md: create, list, get, delete, snapshot, stop, start. */
 public final class VmResource {
     static final Pattern VM_NAME = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
     // One key line: type, base64 blob, optional comment; no options prefix, no line breaks.
@@ -51,7 +51,7 @@ public final class VmResource {
                     return Response.noContent();
                 }),
                 Route.authenticated("POST", "/vms/{id}/snapshot", this::snapshot),
-                Route.authenticated("POST", "/vms/{id}/stop", r -> Response.ok(view(call(() -> manager.stop(r.param("id")))))),
+                Route.authenticated("POST", "/vms/{id}/stop", this::stop),
                 Route.authenticated("POST", "/vms/{id}/start", r -> Response.ok(view(call(() -> manager.start(r.param("id")))))));
     }
 
@@ -85,6 +85,13 @@ public final class VmResource {
         Snapshot s = call(() -> manager.snapshot(vm.id(), template));
         return Response.created(Json.object("template", s.template(), "source_vm", s.sourceVm(),
                 "size_bytes", s.sizeBytes(), "created_at", Json.time(Instant.ofEpochMilli(s.createdAtMillis()))));
+    }
+
+    /** Optional body {"force": true}: no clean shutdown, the guest is powered off at once. */
+    private Response stop(Request r) throws ApiException {
+        Vm vm = call(() -> manager.get(r.param("id")));
+        boolean force = optionalBoolean(r.jsonObject(), "force").orElse(false);
+        return Response.ok(view(call(() -> manager.stop(vm.id(), force))));
     }
 
     Map<String, Object> view(Vm vm) {
@@ -164,6 +171,17 @@ public final class VmResource {
         }
         String s = e.getAsString();
         return s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+
+    static Optional<Boolean> optionalBoolean(JsonObject body, String field) throws ApiException {
+        JsonElement e = body.get(field);
+        if (e == null || e.isJsonNull()) {
+            return Optional.empty();
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw ApiException.badRequest(field + " must be true or false");
+        }
+        return Optional.of(e.getAsBoolean());
     }
 
     private static Optional<Integer> optionalInt(JsonObject body, String field, int min, int max)

@@ -35,7 +35,9 @@ final class Help {
         add("vm delete", "vm delete VM...", "Deletes VMs with their disks.");
         add("vm snapshot", "vm snapshot VM TEMPLATE",
                 "Copies the VM's disk into a new template; the VM keeps running.");
-        add("vm stop", "vm stop VM", "Powers the VM off; disk, name, port and id stay.");
+        add("vm stop", "vm stop VM [--force]", "Powers the VM off; disk, name, port and id stay. The guest is asked\n"
+                + "to shut down and forced only after the server's VM_STOP_TIMEOUT.\n"
+                + "  -f, --force           power it off at once (unsynced data in the guest is lost)");
         add("vm start", "vm start VM", "Boots a stopped VM again.");
         add("vm wait", "vm wait VM [--ssh] [--timeout SECONDS]",
                 "Waits until the VM runs; with --ssh until its SSH server answers with a banner.\n"

@@ -124,9 +124,17 @@ final class VmCommands {
         return 0;
     }
 
+    /** stop (--force: no clean shutdown) or start; answers once the VM has stopped or started. */
     int power(String action, List<String> argv) throws CliException {
-        String vm = Args.parse("vm " + action, argv, Set.of(), Set.of(), Map.of()).expect("vm " + action, "VM").get(0);
-        ApiClient.Reply r = ctx.api().post(path(vm) + "/" + action, null);
+        Set<String> flags = action.equals("stop") ? Set.of("--force") : Set.of();
+        Args a = Args.parse("vm " + action, argv, flags, Set.of(), Map.of("-f", "--force"));
+        String vm = a.expect("vm " + action, "VM").get(0);
+        JsonObject body = null;
+        if (a.has("--force")) {
+            body = new JsonObject();
+            body.addProperty("force", true);
+        }
+        ApiClient.Reply r = ctx.api().post(path(vm) + "/" + action, body);
         JsonObject o = r.json();
         ctx.print(r, () -> ctx.out.println(Format.str(o, "name") + " (" + Format.str(o, "id") + ") is "
                 + Format.str(o, "status")));
