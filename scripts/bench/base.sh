@@ -11,8 +11,6 @@ TARGET=${BENCH_TARGET:-$ROOT/target}
 RUNS=${1:-3}
 . "$ROOT/scripts/test/engine-env.sh"
 trap 'engine_stop; rm -rf "$WORK"' EXIT
-ms() { date +%s%3N; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 cli_wrapper "$WORK/bin"
 sb() { "$WORK/bin/scalebox" "$@"; }
 

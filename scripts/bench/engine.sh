@@ -23,7 +23,6 @@ cleanup() {
 trap cleanup EXIT
 command -v mkfs.btrfs >/dev/null || apt-get install -y -q --no-install-recommends btrfs-progs >/dev/null
 
-ms() { date +%s%3N; }
 create_ms() { # create_ms TEMPLATE -> prints ms, leaves the VM id in $WORK/last
     t0=$(ms)
     api POST /vms "{\"template\":\"$1\",\"ssh_public_key\":\"$KEY\"}" >/dev/null
@@ -32,7 +31,6 @@ create_ms() { # create_ms TEMPLATE -> prints ms, leaves the VM id in $WORK/last
     field .id >"$WORK/last"
     echo $((t1 - t0))
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # A template of SIZE GiB whose filesystem holds FILL MiB of incompressible data.
 make_template() { # make_template DIR NAME SIZE_GIB FILL_MIB

@@ -4,6 +4,7 @@
 # archive), idle RSS. Usage: scripts/bench/startup.sh [DEB] [RUNS]
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+. "$HERE/test/lib.sh"
 . "$HERE/test/container.sh"
 DEB=${1:-$(ls "$HERE"/../target/scalebox_*_amd64.deb | head -n 1)}
 RUNS=${2:-5}
@@ -12,7 +13,6 @@ trap ct_stop EXIT
 ct_start "sbbench$$" || exit 1
 cp "$DEB" "$CT_ROOT/root/s.deb"
 
-ms() { date +%s%3N; }
 t0=$(ms)
 ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb >/dev/null 2>&1 || exit 1
 install_ms=$(($(ms) - t0))

@@ -98,7 +98,10 @@ mkdir -p "$DATA/templates"
 cp -a "$BUILT/kernel" "$DATA/kernel"
 cp "$BUILT/templates/debian-base.json" "$DATA/templates/"
 ENGINE_KERNEL=$DATA/kernel/vmlinux ENGINE_INITRD=$DATA/kernel/initrd.img ENGINE_BASE=$image
-ENGINE_CONFIG="MAX_MEM_SIZE_MIB=2048"
+# A systemd guest under emulation gets as long as it needs to shut down (a forced stop here
+# would be a failure, not a slow pass).
+ENGINE_CONFIG="MAX_MEM_SIZE_MIB=2048
+VM_STOP_TIMEOUT=600"
 engine_start || { summary base; exit 1; }
 api GET /info >/dev/null
 check "/info: kernel and debian-base ready" jq -e '.kernel_ready and .base_template_ready' "$WORK/body"
@@ -179,10 +182,18 @@ check_eq "the snapshot's metadata names its source and kernel" "$ID_A $KVER" \
 echo "base: a newer latest kernel does not change what existing VMs boot"
 rm "$DATA/kernel/vmlinux"
 echo "not a kernel" >"$DATA/kernel/vmlinux"
+ID_C=$(jq -r '.vms[] | select(.name == "basec") | .id' <<<"$(api GET /vms)")
+check "logind watches the ACPI power button" \
+    grep -q 'Watching system buttons on .* (Power Button)' <<<"$(vmssh "$PORT_C" sudo journalctl -b -u systemd-logind)"
+vmssh "$PORT_C" 'echo unsynced-base >/home/user/unsynced'
 api POST /vms/basec/stop >/dev/null
+check_eq "stop of a debian-base VM" "200 stopped" "$(status) $(field .status)"
+check "debian-base powered off by itself on the power button" grep -q "$ID_C: guest powered off by itself in" "$WORK/daemon.log"
+check "systemd shut it down (console)" grep -q 'reboot: Power down' "$DATA/vms/$ID_C/console.log"
 api POST /vms/basec/start >/dev/null
 check_eq "the snapshot's VM starts again" 200 "$(status)"
 check "on its own kernel: SSH" wait_for 300 ssh_ready "$PORT_C"
+check_eq "a file written without sync survived the stop" unsynced-base "$(vmssh "$PORT_C" cat /home/user/unsynced)"
 ln -f "$DATA/kernel/$KVER/vmlinux" "$DATA/kernel/vmlinux"
 
 echo "base: missing kernel or template: /info and 503 naming the fix"

@@ -3,7 +3,9 @@
 #   vmlinux      the Debian cloud kernel, decompressed to an ELF image (QEMU and Firecracker boot it)
 #   initrd.img   busybox initrd that loads the virtio modules and switches to /dev/vda
 #   rootfs.ext4  debootstrap minbase + OpenSSH, user "user" (uid 1000, passwordless sudo),
-#                and a minimal init that configures eth0 from the kernel's ip= argument
+#                and a minimal init that configures eth0 from the kernel's ip= argument and
+#                shuts down cleanly on the ACPI power button (QEMU) and Ctrl-Alt-Del
+#                (Firecracker), unless /etc/scalebox-test/ignore-power-button exists
 # Cached; rebuilt when this recipe changes.
 set -eu
 CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
@@ -35,14 +37,15 @@ tail -c +"$((offset + 1))" "kernel/boot/vmlinuz-$kver" | lz4 -dc >vmlinux 2>/dev
 mkdir -p initrd/bin initrd/dev initrd/proc initrd/sys initrd/newroot initrd/modules
 cp busybox/bin/busybox initrd/bin/
 # Dependency order: virtio_ring before virtio, the transports before the devices.
+# evdev and button: the ACPI power button as /dev/input/event*, for acpid in the guest.
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio virtio_blk \
-    failover net_failover virtio_net virtio-rng; do
+    failover net_failover virtio_net virtio-rng evdev button; do
     f=$(find kernel/lib/modules -name "$m.ko*" | head -n 1)
     [ -n "$f" ] || continue
     cp "$f" initrd/modules/
     basename "$f" >>initrd/modules/order
 done
-for m in virtio_blk virtio_net virtio-rng; do
+for m in virtio_blk virtio_net virtio-rng evdev button; do
     grep -q "^$m.ko" initrd/modules/order || { echo "module $m missing from the initrd"; exit 1; }
 done
 cat >initrd/init <<'INIT'
@@ -74,10 +77,32 @@ UsePAM no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 SSHD
+# busybox for acpid and poweroff/reboot -f (minbase has neither).
+mkdir -p rootfs/usr/lib/scalebox-test rootfs/etc/acpi/PWRF rootfs/etc/scalebox-test
+cp busybox/bin/busybox rootfs/usr/lib/scalebox-test/busybox
+# busybox acpid runs this on the power button; init does the shutdown.
+printf '#!/bin/sh\nkill -USR1 1\n' >rootfs/etc/acpi/PWRF/00000080
+chmod 0755 rootfs/etc/acpi/PWRF/00000080
 cat >rootfs/sbin/init <<'INIT'
 #!/bin/sh
-# Minimal init of the test guest: filesystems, eth0 from ip=, sshd; reaps children.
+# Minimal init of the test guest: filesystems, eth0 from ip=, sshd, acpid; reaps children.
+# Power button (acpid -> SIGUSR1): clean power off. Ctrl-Alt-Del (the kernel sends SIGINT):
+# clean reboot, which ends Firecracker. Both ignored while
+# /etc/scalebox-test/ignore-power-button exists (a guest that must be forced).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+BB=/usr/lib/scalebox-test/busybox
+shut_down() {
+    if [ -e /etc/scalebox-test/ignore-power-button ]; then
+        echo "scalebox-test-guest: ignoring the $1 request" >/dev/console; return
+    fi
+    echo "scalebox-test-guest: $1 requested, shutting down" >/dev/console
+    kill -TERM -1 2>/dev/null; sleep 0.5; kill -KILL -1 2>/dev/null
+    sync; mount -o remount,ro / 2>/dev/null; sync
+    echo "scalebox-test-guest: filesystems synced, $1" >/dev/console
+    $BB "$1" -f
+}
+trap 'shut_down poweroff' USR1
+trap 'shut_down reboot' INT
 mount -t proc proc /proc; mount -t sysfs sys /sys
 mountpoint -q /dev || mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /run/sshd; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /tmp
@@ -99,6 +124,7 @@ fi
 # Host keys per VM, made at its first boot.
 [ -f /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
 /usr/sbin/sshd -e
+$BB acpid -c /etc/acpi
 echo "scalebox-test-guest: ready at ${addr:-?}" >/dev/console
 while :; do wait; sleep 1; done
 INIT

@@ -42,7 +42,8 @@ ct() {
 ct_poweroff() {
     if kill -0 "$CT_NSPAWN" 2>/dev/null; then
         ct systemctl poweroff >/dev/null 2>&1 || true
-        for _ in $(seq 1 150); do kill -0 "$CT_NSPAWN" 2>/dev/null || break; sleep 0.1; done
+        # Bounded, yet long enough for VM units to shut their guests down cleanly.
+        for _ in $(seq 1 1200); do kill -0 "$CT_NSPAWN" 2>/dev/null || break; sleep 0.1; done
         kill "$CT_NSPAWN" 2>/dev/null || true
         wait "$CT_NSPAWN" 2>/dev/null || true
     fi

@@ -217,9 +217,19 @@ fi
 kill "$FC_PID"; wait "$FC_PID" 2>/dev/null
 ip netns del "$FC_NS"
 
-echo "e2e: stop and start"
+echo "e2e: stop and start (the guest shuts down cleanly)"
+A_CONSOLE=$DATA/vms/$A_ID/console.log
+# No sync: only a clean shutdown keeps what is still in the guest's page cache.
+vmssh "$A_PORT" 'echo unsynced-1 >/home/user/unsynced'
+api POST /vms/alpha/stop '{"force":"yes"}' >/dev/null
+check_eq "stop with a non-boolean force is 400" "400 force must be true or false" "$(status) $(field .error)"
+api POST /vms/alpha/stop '[true]' >/dev/null
+check_eq "stop with a non-object body is 400" 400 "$(status)"
+api GET /vms/alpha >/dev/null; check_eq "a refused stop changes nothing" running "$(field .status)"
 api POST /vms/alpha/stop >/dev/null
 check_eq "stop 200, status stopped" "200 stopped" "$(status) $(field .status)"
+check "the guest was asked and powered off by itself (daemon log)" grep -q "$A_ID: guest powered off by itself in" "$WORK/daemon.log"
+check "the guest synced its filesystems (console)" grep -q 'filesystems synced, poweroff' "$A_CONSOLE"
 check_eq "same id and port" "$A_ID $A_PORT" "$(field .id) $(field .ssh_port)"
 check "no hypervisor after stop" no_process "$DATA/vms/$A_ID/"
 check_eq "no TAP after stop" 0 "$(hostns ip -o link show | grep -c ' sbx' || true)"
@@ -231,8 +241,39 @@ api POST /vms/alpha/start >/dev/null
 check_eq "start 200, status running" "200 running" "$(status) $(field .status)"
 check "SSH after start" wait_for 120 ssh_ready "$A_PORT"
 check_eq "disk kept across stop/start" from-alpha "$(vmssh "$A_PORT" cat /home/user/marker)"
+check_eq "a file written without sync survives the stop" unsynced-1 "$(vmssh "$A_PORT" cat /home/user/unsynced)"
 api POST /vms/alpha/start >/dev/null
 check_eq "start again is idempotent" "200 running" "$(status) $(field .status)"
+
+echo "e2e: a guest that ignores the power button is forced after VM_STOP_TIMEOUT; force at once"
+vmssh "$A_PORT" 'sudo touch /etc/scalebox-test/ignore-power-button && sync' 2>/dev/null
+api POST /vms/alpha/stop >/dev/null
+check_eq "stop of an unresponsive guest 200, stopped" "200 stopped" "$(status) $(field .status)"
+check "the guest ignored the request (console)" grep -q 'ignoring the poweroff request' "$A_CONSOLE"
+check "the log says it was forced after the timeout" grep -q "$A_ID: guest did not power off within 20 s; forcing it off" "$WORK/daemon.log"
+check "no hypervisor after the forced stop" no_process "$DATA/vms/$A_ID/"
+api POST /vms/alpha/start >/dev/null
+check "SSH after the forced stop" wait_for 120 ssh_ready "$A_PORT"
+vmssh "$A_PORT" 'sudo rm /etc/scalebox-test/ignore-power-button && sync' 2>/dev/null
+asked=$(grep -c "$A_ID: guest powered off by itself" "$WORK/daemon.log")
+api POST /vms/alpha/stop '{"force":true}' >/dev/null
+check_eq "stop with force 200, stopped" "200 stopped" "$(status) $(field .status)"
+check "force: logged as forced on request" grep -q "$A_ID: stopped (forced on request)" "$WORK/daemon.log"
+check_eq "force: the guest was not asked" "$asked" "$(grep -c "$A_ID: guest powered off by itself" "$WORK/daemon.log")"
+api POST /vms/alpha/start >/dev/null
+check "SSH after the forced stop on request" wait_for 120 ssh_ready "$A_PORT"
+
+echo "e2e: stop while the guest is still booting"
+api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"early\"}" >/dev/null
+check_eq "create early 201" 201 "$(status)"
+E_ID=$(field .id); E_PORT=$(field .ssh_port)
+api POST /vms/early/stop >/dev/null
+check_eq "stop during boot 200, stopped" "200 stopped" "$(status) $(field .status)"
+check "stop during boot: one line says how it ended" grep -Eq "$E_ID: guest (powered off by itself|did not power off within)" "$WORK/daemon.log"
+check "no hypervisor after a stop during boot" no_process "$DATA/vms/$E_ID/"
+api POST /vms/early/start >/dev/null
+check "SSH after a stop during boot" wait_for 120 ssh_ready "$E_PORT"
+api DELETE /vms/early >/dev/null; check_eq "delete early 204" 204 "$(status)"
 api POST /vms/nope/stop >/dev/null; check_eq "stop unknown 404" 404 "$(status)"
 api POST /vms/nope/start >/dev/null; check_eq "start unknown 404" 404 "$(status)"
 

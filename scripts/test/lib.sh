@@ -32,3 +32,7 @@ summary() {
     printf '%s: %d passed, %d failed\n' "$1" "$PASSED" "$FAILED"
     [ "$FAILED" -eq 0 ]
 }
+
+# Benchmarks: milliseconds since the epoch, and the median of numbers given on stdin.
+ms() { date +%s%3N; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

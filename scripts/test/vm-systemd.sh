@@ -4,7 +4,10 @@
 # unit scalebox-vm-<id> in scalebox.slice; VMs outlive `systemctl restart scaleboxd`;
 # `apt-get remove` stops them. QEMU runs under TCG inside the container.
 # A VM also survives an upgrade to a newer .deb, and a reboot of the container (booted
-# again by AUTOSTART, its disk intact).
+# again by AUTOSTART, its disk intact). Every stop that keeps a VM (API stop, container
+# reboot, apt-get remove) shuts the guest down cleanly: a file written without sync just
+# before it is there afterwards; a guest that ignores the power button is forced after
+# VM_STOP_TIMEOUT, and the journal says which happened.
 # Usage: vm-systemd.sh DEB DEB_NEWER VERSION_NEWER
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +29,11 @@ check "install the package" ct env DEBIAN_FRONTEND=noninteractive apt-get instal
 cp --sparse=always "$CACHE/guest/rootfs.ext4" "$CT_ROOT/var/lib/scalebox/templates/debian-base.ext4"
 ct sed -i -e 's|^QEMU_ACCEL=.*|QEMU_ACCEL=tcg|' -e 's|^KERNEL_PATH=.*|KERNEL_PATH=/srv/guest/vmlinux|' \
     -e 's|^INITRD_PATH=.*|INITRD_PATH=/srv/guest/initrd.img|' -e 's|^DEFAULT_MEM_SIZE_MIB=.*|DEFAULT_MEM_SIZE_MIB=256|' \
-    -e 's|^DEFAULT_VCPU_COUNT=.*|DEFAULT_VCPU_COUNT=1|' /etc/scalebox/config
+    -e 's|^DEFAULT_VCPU_COUNT=.*|DEFAULT_VCPU_COUNT=1|' -e 's|^VM_STOP_TIMEOUT=.*|VM_STOP_TIMEOUT=20|' \
+    /etc/scalebox/config
+# A persistent journal: the lines of the boot before the reboot are checked after it.
+ct mkdir -p /var/log/journal
+ct systemctl restart systemd-journald
 check "restart with QEMU_ACCEL=tcg" ct systemctl restart scaleboxd
 TOKEN=$(ct sed -n 's/^API_TOKEN=//p' /etc/scalebox/config)
 ct ssh-keygen -q -t ed25519 -N '' -f /root/key
@@ -43,20 +50,46 @@ check_eq "VM runs in its own unit" active "$(ct systemctl is-active "$UNIT")"
 check_eq "unit is in scalebox.slice" scalebox.slice "$(ct systemctl show -p Slice --value "$UNIT")"
 check_eq "MemoryMax from the VM size (256 MiB + 256 MiB overhead)" 536870912 "$(ct systemctl show -p MemoryMax --value "$UNIT")"
 check_eq "CPUQuota from the vCPUs" 1s "$(ct systemctl show -p CPUQuotaPerSecUSec --value "$UNIT")"
+check "ExecStop asks the guest (scaleboxd --stop-vm)" sh -c "nsenter -t $CT_PID -a systemctl show -p ExecStop --value $UNIT | grep -q -- '--stop-vm --hypervisor qemu --timeout 20'"
+check_eq "TimeoutStopSec: VM_STOP_TIMEOUT + 15 s" 35s "$(ct systemctl show -p TimeoutStopUSec --value "$UNIT")"
+check "stopped before networking at shutdown (After=network.target)" sh -c "nsenter -t $CT_PID -a systemctl show -p After --value $UNIT | grep -qw network.target"
 check "SSH through the daemon's port" wait_for 120 ssh_ready "$PORT"
 PID=$(ct systemctl show -p MainPID --value "$UNIT")
 check "restart scaleboxd" ct systemctl restart scaleboxd
 check_eq "VM survived the restart (same process)" "$PID" "$(ct systemctl show -p MainPID --value "$UNIT")"
 check_eq "still listed as running" "200 running $PORT" "$(api GET /vms/unit) $(field .status) $(field .ssh_port)"
 check "SSH after the daemon's restart" wait_for 30 ssh_ready "$PORT"
+# clean_stops: how many clean stops of the VM the journal holds (all boots).
+clean_stops() { ct journalctl -q --no-pager -o cat | grep -c "$ID: guest powered off by itself in"; }
+# journal_has WHAT PATTERN: the journal has a line matching PATTERN.
+journal_has() { ct journalctl -q --no-pager -o cat | grep -q "$2"; }
+# No sync: only a clean shutdown keeps what is still in the guest's page cache.
+vmssh "$PORT" 'echo unsynced-stop >/home/user/unsynced'
 check_eq "stop 200" 200 "$(api POST /vms/unit/stop)"
 check "unit gone after stop" sh -c "! nsenter -t $CT_PID -a systemctl is-active -q $UNIT"
+check "journal: the guest powered off by itself" journal_has stop "$ID: guest powered off by itself in"
 check_eq "start 200" 200 "$(api POST /vms/unit/start)"
 check_eq "unit back after start" active "$(ct systemctl is-active "$UNIT")"
+check "SSH after stop/start" wait_for 120 ssh_ready "$PORT"
+check_eq "file written without sync survives stop/start" unsynced-stop "$(vmssh "$PORT" cat /home/user/unsynced)"
+
+echo "vm-systemd: a guest that ignores the power button"
+vmssh "$PORT" 'sudo touch /etc/scalebox-test/ignore-power-button && sync' 2>/dev/null
+check "systemctl stop of the unit ends it after the timeout" ct systemctl stop "$UNIT"
+check "journal (ExecStop helper): forced after the timeout" journal_has helper "$ID: guest did not power off within 20 s; forcing it off"
+check_eq "start boots a VM whose unit was stopped outside the daemon" "200 running" "$(api POST /vms/unit/start) $(field .status)"
+check "SSH after that start" wait_for 120 ssh_ready "$PORT"
+check_eq "API stop of the ignoring guest 200" "200 stopped" "$(api POST /vms/unit/stop) $(field .status)"
+check_eq "journal (daemon): forced after the timeout" 2 "$(ct journalctl -q --no-pager -o cat | grep -c "$ID: guest did not power off within 20 s")"
+check_eq "start 200" "200 running" "$(api POST /vms/unit/start) $(field .status)"
+check "SSH again" wait_for 120 ssh_ready "$PORT"
+vmssh "$PORT" 'sudo rm /etc/scalebox-test/ignore-power-button && sync' 2>/dev/null
+check_eq "stop --force 200" "200 stopped" "$(api POST /vms/unit/stop '{"force":true}') $(field .status)"
+check_eq "start 200" "200 running" "$(api POST /vms/unit/start) $(field .status)"
 echo "vm-systemd: upgrade with a running VM"
 check "SSH before the upgrade" wait_for 120 ssh_ready "$PORT"
 PID=$(ct systemctl show -p MainPID --value "$UNIT")
-vmssh "$PORT" 'echo before-reboot >/home/user/marker && sync'
+vmssh "$PORT" 'echo before-upgrade >/home/user/marker && sync'
 check "apt-get install the newer .deb" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/b.deb
 check_eq "daemon reports $VERSION_B" "$VERSION_B" "$(ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/info | ct jq -r .version)"
 check_eq "VM kept running through the upgrade" "$PID" "$(ct systemctl show -p MainPID --value "$UNIT")"
@@ -64,6 +97,8 @@ check_eq "same id, name and port" "200 $ID unit $PORT" "$(api GET /vms/unit) $(f
 check "SSH after the upgrade" wait_for 30 ssh_ready "$PORT"
 
 echo "vm-systemd: reboot"
+vmssh "$PORT" 'echo unsynced-reboot >/home/user/unsynced'
+CLEAN=$(clean_stops)
 ct_reboot || { check "apt-get purge" ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q scalebox
 check "purge leaves no VM data" sh -c "! nsenter -t $CT_PID -a test -e /var/lib/scalebox"
 summary vm-systemd; exit 1; }
@@ -71,11 +106,23 @@ check "daemon active after the reboot" wait_for 60 sh -c "nsenter -t $CT_PID -a 
 check_eq "same id, name and port after the reboot" "200 $ID unit $PORT running" "$(api GET /vms/unit) $(field .id) $(field .name) $(field .ssh_port) $(field .status)"
 check_eq "VM booted again in its unit (AUTOSTART)" active "$(ct systemctl is-active "$UNIT")"
 check "SSH after the reboot" wait_for 120 ssh_ready "$PORT"
-check_eq "file written before the reboot is there" before-reboot "$(vmssh "$PORT" cat /home/user/marker)"
+check_eq "file written before the upgrade is there" before-upgrade "$(vmssh "$PORT" cat /home/user/marker)"
+check_eq "file written without sync before the reboot is there" unsynced-reboot "$(vmssh "$PORT" cat /home/user/unsynced)"
+check_eq "journal: the guest powered off by itself at the reboot" $((CLEAN + 1)) "$(clean_stops)"
 
+echo "vm-systemd: remove and reinstall"
+vmssh "$PORT" 'echo unsynced-remove >/home/user/unsynced'
+CLEAN=$(clean_stops)
 check "apt-get remove" ct env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q scalebox
 check "remove stopped the VM" sh -c "! nsenter -t $CT_PID -a systemctl is-active -q $UNIT"
 check_eq "no VM process left" "" "$(ct pgrep -f qemu-system || true)"
+check_eq "journal: the guest powered off by itself on remove" $((CLEAN + 1)) "$(clean_stops)"
+check "reinstall" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/b.deb
+check "daemon active after the reinstall" wait_for 60 sh -c "nsenter -t $CT_PID -a systemctl is-active -q scaleboxd"
+check_eq "VM booted again (AUTOSTART)" active "$(ct systemctl is-active "$UNIT")"
+check "SSH after the reinstall" wait_for 120 ssh_ready "$PORT"
+check_eq "file written without sync before the remove is there" unsynced-remove "$(vmssh "$PORT" cat /home/user/unsynced)"
+check "apt-get remove again" ct env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q scalebox
 check "apt-get purge" ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q scalebox
 check "purge leaves no VM data" sh -c "! nsenter -t $CT_PID -a test -e /var/lib/scalebox"
 summary vm-systemd
