@@ -122,6 +122,16 @@ public final class ProcessLauncher {
         return "\"" + arg.replace("\\", "\\\\").replace("\"", "\\\"").replace("$", "$$") + "\"";
     }
 
+    /** Whether the unit has the clean-stop ExecStop (units started by versions before it do not). */
+    public boolean stopsCleanly(String unit) {
+        try {
+            return Command.run(List.of("systemctl", "show", "-p", "ExecStop", "--value", unit), TIMEOUT)
+                    .contains("--stop-vm");
+        } catch (CommandException e) {
+            return true; // cannot tell; nothing to warn about
+        }
+    }
+
     /** The loaded units named scalebox-vm-*.service (for reconciliation). */
     public List<String> units() throws CommandException {
         List<String> out = new ArrayList<>();

@@ -506,6 +506,11 @@ public final class VmManager {
                     LOG.warn("{}: cannot make sure it is not paused: {}", vm.id(), e.getMessage());
                 }
                 LOG.info("{}: re-attached to {} (pid {})", vm.id(), vm.name(), vm.pid());
+                if (vm.unit() != null && !launcher.stopsCleanly(vm.unit())) {
+                    LOG.warn("{}: started by an older scaleboxd, its unit cuts the guest's power at host shutdown;"
+                            + " stop and start it once (POST /vms/{}/stop, /start) to get the clean stop", vm.id(),
+                            vm.name());
+                }
             } else if (wasRunning) {
                 network.deleteTap(vm.tap());
                 vm = vm.withProcess(Vm.Status.stopped, 0, null, null);
