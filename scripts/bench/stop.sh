@@ -2,8 +2,7 @@
 # Stop benchmark (root), in the namespaces of scripts/test/engine-env.sh, QEMU TCG, test guest:
 #   POST /vms/{id}/stop until it answers, clean (the guest powers off on the ACPI power
 #   button) vs {"force": true}; and the cost of the VM unit's ExecStop helper
-#   (scaleboxd --stop-vm through the packaged launcher, when installed): wall time and peak RSS
-#   when there is nothing to stop.
+#   (scaleboxd --stop-vm with the launcher's JVM flags): wall time and peak RSS.
 # Usage: scripts/bench/stop.sh [RUNS]   (run `mvn -B package -DskipTests` first)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,12 +32,14 @@ echo "| clean (power button) |$clean | $(echo "$clean" | median) ms |"
 echo "| forced (\`{\"force\": true}\`) |$forced | $(echo "$forced" | median) ms |"
 echo "clean stops logged: $(grep -c 'guest powered off by itself' "$WORK/daemon.log") of $RUNS"
 
-if [ -x /usr/sbin/scaleboxd ] && [ -x /usr/bin/time ]; then  # time(1): Debian package "time"
+if [ -x /usr/bin/time ]; then  # time(1): Debian package "time"
+    # The packaged launcher's JVM flags (scripts/launchers/scaleboxd), without its CDS archive.
     runs=""
     for _ in $(seq 1 "$RUNS"); do
-        t0=$(ms); /usr/bin/time -f %M -o "$WORK/rss" env -u MAINPID /usr/sbin/scaleboxd --stop-vm \
-            --hypervisor qemu --timeout 30 /var/lib/scalebox/vms/vm-000000000000
-        runs="$runs $(($(ms) - t0))ms/$(cat "$WORK/rss")KiB"
+        t0=$(ms); /usr/bin/time -f %M -o "$WORK/rss" env MAINPID=1 "$TARGET/runtime/bin/java" -XX:+UseSerialGC \
+            -Xms16m -Xmx1g -XX:TieredStopAtLevel=1 -cp "$CP" io.scalebox.daemon.Main --stop-vm \
+            --hypervisor qemu --timeout 30 "$WORK/no-such-vm" >/dev/null
+        runs="$runs $(($(ms) - t0)) ms/$(($(cat "$WORK/rss") / 1024)) MiB"
     done
-    echo "ExecStop helper with nothing to stop (wall/peak RSS):$runs"
+    echo "ExecStop helper asking a VM without control socket (wall/peak RSS):$runs"
 fi

@@ -162,6 +162,10 @@ sb run clib -- true; expect "run on a stopped VM: exit 1" 1 "scalebox vm start c
 sb vm wait --ssh clib; expect "wait --ssh on a stopped VM fails at once" 1 "is stopped"
 sb vm start clib; expect "vm start" 0 "is running"
 sb vm wait clib --timeout 30; expect "vm wait (running)" 0 "running"
+sb vm stop --force clib; expect "vm stop --force" 0 "is stopped"
+check "--force: the guest was not asked (forced on request)" grep -q "stopped (forced on request)" "$WORK/daemon.log"
+sb vm start --force clib; expect "vm start --force is a usage error (2)" 2 "unknown option '--force'"
+sb vm start clib; expect "vm start after --force" 0 "is running"
 
 sb run clia -- sh -c 'echo snapped >/home/user/mark && sync'
 sb vm snapshot clia cli-snap; expect "vm snapshot" 0 "template cli-snap created"
