@@ -8,8 +8,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Starts hypervisor processes so that they outlive the daemon: as a transient systemd unit
@@ -18,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * stops it (host shutdown, package removal) its ExecStop helper asks the guest to power off
  * and waits up to the stop timeout before systemd forces it.
  */
-public final class ProcessLauncher {
+public final class ProcessLauncher implements VmProcesses {
     public static final String UNIT_PREFIX = "scalebox-vm-";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** After the helper's wait: its own start-up, then systemd's SIGTERM and SIGKILL. */
@@ -52,6 +58,7 @@ public final class ProcessLauncher {
      * exit, then forces what is left ({@link #stop}). The unit's own ExecStop finds the process
      * gone and does nothing.
      */
+    @Override
     public GuestShutdown.Outcome powerOff(VmProcess process, GuestShutdown.Request request) {
         GuestShutdown.Outcome outcome = shutdown.attempt(request, process::alive, stopTimeout);
         stop(process);
@@ -122,7 +129,7 @@ public final class ProcessLauncher {
         return "\"" + arg.replace("\\", "\\\\").replace("\"", "\\\"").replace("$", "$$") + "\"";
     }
 
-    /** Whether the unit has the clean-stop ExecStop (units started by versions before it do not). */
+    @Override
     public boolean stopsCleanly(String unit) {
         try {
             return Command.run(List.of("systemctl", "show", "-p", "ExecStop", "--value", unit), TIMEOUT)
@@ -132,9 +139,12 @@ public final class ProcessLauncher {
         }
     }
 
-    /** The loaded units named scalebox-vm-*.service (for reconciliation). */
+    @Override
     public List<String> units() throws CommandException {
         List<String> out = new ArrayList<>();
+        if (!systemd) {
+            return out;
+        }
         String listing = Command.run(List.of("systemctl", "list-units", "--all", "--plain", "--no-legend",
                 UNIT_PREFIX + "*.service"), TIMEOUT);
         for (String line : listing.split("\n")) {
@@ -150,6 +160,7 @@ public final class ProcessLauncher {
      * Ends a unit at once: SIGKILL to all its processes, then a stop for the rest. (A plain
      * stop would run its ExecStop helper, which asks the guest and waits.)
      */
+    @Override
     public void stopUnit(String unit) {
         try {
             Command.run(List.of("systemctl", "kill", "--signal=SIGKILL", unit), TIMEOUT);
@@ -168,6 +179,7 @@ public final class ProcessLauncher {
      * used after {@link GuestShutdown} or where the disk is deleted. A recycled PID is never
      * signalled.
      */
+    @Override
     public void stop(VmProcess process) {
         process.unit().ifPresent(this::stopUnit);
         if (!process.alive()) {
@@ -190,6 +202,46 @@ public final class ProcessLauncher {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    @Override
+    public boolean alive(VmProcess process) {
+        return process.alive();
+    }
+
+    @Override
+    public Map<Long, String> hypervisorsUnder(Path vmsDir, Set<Path> binaries) {
+        Set<String> commands = new HashSet<>();
+        binaries.forEach(b -> commands.add(realPath(b)));
+        // An argument names a VM when it holds "<vmsDir>/vm-<12 hex>" followed by "/" or its end,
+        // e.g. QEMU's "id=root,file=/var/lib/scalebox/vms/vm-…/rootfs.ext4,…".
+        Pattern vmDir = Pattern.compile(Pattern.quote(vmsDir.toString() + "/") + "(vm-[0-9a-f]{12})(?:/|$|,)");
+        Map<Long, String> found = new HashMap<>();
+        ProcessHandle.allProcesses()
+                .filter(h -> h.info().command().map(commands::contains).orElse(false))
+                .forEach(h -> h.info().arguments().ifPresent(args -> {
+                    for (String a : args) {
+                        Matcher m = vmDir.matcher(a);
+                        if (m.find()) {
+                            found.put(h.pid(), m.group(1));
+                            return;
+                        }
+                    }
+                }));
+        return found;
+    }
+
+    @Override
+    public void end(long pid) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+    }
+
+    private static String realPath(Path p) {
+        try {
+            return p.toRealPath().toString();
+        } catch (IOException e) {
+            return p.toString();
         }
     }
 

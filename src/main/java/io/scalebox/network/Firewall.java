@@ -13,12 +13,8 @@ import java.util.List;
  * the UDP (mosh) port forwards. The whole table is rewritten atomically from the current set
  * of VMs, so it never holds a rule of a VM that no longer exists; no other table is touched.
  */
-public final class Firewall {
+public final class Firewall implements ForwardingTable {
     public static final String TABLE = "inet scalebox";
-
-    /** One VM's forward: host UDP port to the same port on the guest. */
-    public record Forward(String vmId, int guestAddress, int port) {
-    }
 
     private final String bridge;
     private final Cidr subnet;
@@ -28,11 +24,12 @@ public final class Firewall {
         this.subnet = subnet;
     }
 
+    @Override
     public synchronized void apply(Collection<Forward> forwards) throws CommandException {
         Command.run(List.of("nft", "-f", "-"), ruleset(forwards), Duration.ofSeconds(10));
     }
 
-    /** The VM ids that rules in the current table belong to (empty when there is no table). */
+    @Override
     public synchronized java.util.Set<String> vmIdsInTable() {
         java.util.Set<String> ids = new java.util.TreeSet<>();
         try {

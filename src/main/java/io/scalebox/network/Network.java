@@ -13,7 +13,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /** The bridge and the VMs' TAP devices, managed with iproute2. */
-public final class Network {
+public final class Network implements TapDevices {
     private static final Logger LOG = LogManager.getLogger(Network.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** TAP names: this prefix + 10 hex characters of the VM id (15 characters, the kernel's limit). */
@@ -53,6 +53,7 @@ public final class Network {
         }
     }
 
+    @Override
     public void createTap(String tap) throws CommandException {
         if (exists(tap)) {
             ip("link", "delete", tap); // never reuse a TAP another hypervisor had
@@ -67,7 +68,7 @@ public final class Network {
         }
     }
 
-    /** Deletes the TAP if it exists; true when there was one. */
+    @Override
     public boolean deleteTap(String tap) {
         try {
             if (!exists(tap)) {
@@ -81,7 +82,7 @@ public final class Network {
         }
     }
 
-    /** TAP devices with the scalebox prefix (for reconciliation). */
+    @Override
     public List<String> taps() throws CommandException {
         List<String> out = new ArrayList<>();
         for (String line : ip("-o", "link", "show").split("\n")) {

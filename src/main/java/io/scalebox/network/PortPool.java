@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Host ports for VM access: the lowest port of the range that is neither ours already nor
@@ -16,15 +17,22 @@ public final class PortPool {
     private final int min;
     private final int max;
     private final Set<Integer> used = new HashSet<>();
+    private final IntPredicate freeOnHost;
 
     public PortPool(int min, int max) {
+        this(min, max, PortPool::freeOnHost);
+    }
+
+    /** @param freeOnHost whether no other process holds the port (tests decide it themselves) */
+    public PortPool(int min, int max, IntPredicate freeOnHost) {
         this.min = min;
         this.max = max;
+        this.freeOnHost = freeOnHost;
     }
 
     public synchronized Optional<Integer> allocate() {
         for (int p = min; p <= max; p++) {
-            if (!used.contains(p) && freeOnHost(p)) {
+            if (!used.contains(p) && freeOnHost.test(p)) {
                 used.add(p);
                 return Optional.of(p);
             }
