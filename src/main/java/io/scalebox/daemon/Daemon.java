@@ -20,10 +20,14 @@ import io.scalebox.network.Firewall;
 import io.scalebox.network.Network;
 import io.scalebox.network.PortPool;
 import io.scalebox.network.Resolvers;
+import io.scalebox.network.TcpProxy;
 import io.scalebox.storage.DiskCloner;
+import io.scalebox.storage.Ext4Images;
 import io.scalebox.storage.GuestKernel;
 import io.scalebox.storage.KernelStore;
 import io.scalebox.storage.TemplateStore;
+import io.scalebox.vm.FaultPoints;
+import io.scalebox.vm.Host;
 import io.scalebox.vm.VmManager;
 import io.scalebox.vm.VmStore;
 import java.io.IOException;
@@ -89,17 +93,19 @@ public final class Daemon {
                 : new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher, QemuHypervisor.hostTscKhz(PROC));
         KernelStore kernels = new KernelStore(config.dataDir().resolve("kernel"),
                 new GuestKernel(config.kernelPath(), config.initrdPath()));
-        manager = new VmManager(config, new VmStore(config.vmsDir()), templates, cloner, network,
-                new Firewall(config.bridgeName(), config.bridgeAddress()), hypervisor, launcher,
+        Resolvers resolvers = Resolvers.host();
+        Host host = new Host(network, new Firewall(config.bridgeName(), config.bridgeAddress()),
+                new Ext4Images(cloner), TcpProxy::new, hypervisor, launcher, FaultPoints.fromEnvironment());
+        manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()),
-                Resolvers.host(), kernels);
+                resolvers::nameservers);
         if (hostSetup) {
             network.ensureBridge();
             manager.recover();
         }
         List<Route> routes = new ArrayList<>();
         routes.addAll(new SystemResource(config, Version.current(), hostIp, new HostStats(PROC), templates,
-                kernels.configured(), manager::count, cloner.mode().key()).routes());
+                kernels.configured(), manager::count, cloner.mode().key(), kind).routes());
         routes.addAll(new VmResource(config, manager, hostIp).routes());
         routes.addAll(new TemplateResource(config, templates, manager).routes());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken()), routes);

@@ -1,9 +1,13 @@
 package io.scalebox.vm;
 
+import io.scalebox.hypervisor.VmProcess;
+import java.util.Optional;
+
 /**
  * One VM as recorded in {@code DATA_DIR/vms/<id>/vm.json}: everything needed to re-attach to
- * it or boot it again. Immutable; changes produce a new record. {@code kernelVersion} is the
- * kernel its template was built with (null: the configured kernel; records from older versions).
+ * it or boot it again. Immutable; changes produce a new record. It runs exactly when it has a
+ * process. {@code kernelVersion} is the kernel its template was built with (empty: the
+ * configured kernel).
  */
 public record Vm(
         String id,
@@ -17,26 +21,28 @@ public record Vm(
         int memSizeMib,
         int diskSizeGib,
         long createdAtMillis,
-        Status status,
         String hypervisor,
-        long pid,
-        String unit,
-        String cmdline,
-        String kernelVersion) {
+        Optional<String> kernelVersion,
+        Optional<VmProcess> process) {
 
     /** The API's status values. */
     public enum Status {
         running, stopped
     }
 
-    /** The record of this VM running as {@code pid} (or stopped: pid 0, no unit, no command line). */
-    public Vm withProcess(Status s, long newPid, String newUnit, String newCmdline) {
-        return new Vm(id, name, template, guestAddress, tap, mac, sshPort, vcpuCount, memSizeMib, diskSizeGib,
-                createdAtMillis, s, hypervisor, newPid, newUnit, newCmdline, kernelVersion);
+    public Status status() {
+        return process.isPresent() ? Status.running : Status.stopped;
     }
 
-    public Vm withStatus(Status s) {
+    /** The record of this VM running as {@code p}. */
+    public Vm running(VmProcess p) {
         return new Vm(id, name, template, guestAddress, tap, mac, sshPort, vcpuCount, memSizeMib, diskSizeGib,
-                createdAtMillis, s, hypervisor, pid, unit, cmdline, kernelVersion);
+                createdAtMillis, hypervisor, kernelVersion, Optional.of(p));
+    }
+
+    /** The record of this VM with no process. */
+    public Vm stopped() {
+        return new Vm(id, name, template, guestAddress, tap, mac, sshPort, vcpuCount, memSizeMib, diskSizeGib,
+                createdAtMillis, hypervisor, kernelVersion, Optional.empty());
     }
 }

@@ -1,9 +1,7 @@
 package io.scalebox.vm;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -12,12 +10,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /** The per-VM directories under {@code DATA_DIR/vms}: records written atomically (temp, fsync, rename). */
 public final class VmStore {
     static final String RECORD = "vm.json";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+    static final String DELETING = "deleting";
     private final Path root;
 
     public VmStore(Path root) {
@@ -33,7 +32,7 @@ public final class VmStore {
         Path tmp = dir.resolve(RECORD + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(GSON.toJson(vm).getBytes(StandardCharsets.UTF_8)));
+            ch.write(ByteBuffer.wrap(VmRecord.format(vm).getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -42,15 +41,7 @@ public final class VmStore {
         }
     }
 
-    static final String DELETING = "deleting";
-
-    /** A record read from disk (and whether a delete of it was under way), or why it could not be. */
-    public record Loaded(Path dir, Vm vm, String problem, boolean deleting) {
-        Loaded(Path dir, Vm vm, String problem) {
-            this(dir, vm, problem, Files.exists(dir.resolve(DELETING)));
-        }
-    }
-
+    /** Marks a delete as under way: one cut short (crash) is finished at the next start, never undone. */
     public void markDeleting(String id) throws IOException {
         Path marker = dir(id).resolve(DELETING);
         if (!Files.exists(marker)) {
@@ -58,9 +49,9 @@ public final class VmStore {
         }
     }
 
-    /** Every directory under vms/, with its record when it has a valid one. */
-    public List<Loaded> loadAll() throws IOException {
-        List<Loaded> out = new ArrayList<>();
+    /** Every directory under vms/ (a record moved aside as corrupt keeps its directory for the operator). */
+    public List<StoredVm> loadAll() throws IOException {
+        List<StoredVm> out = new ArrayList<>();
         if (!Files.isDirectory(root)) {
             return out;
         }
@@ -68,27 +59,36 @@ public final class VmStore {
             for (Path d : dirs) {
                 Path f = d.resolve(RECORD);
                 if (!Files.exists(f)) {
-                    // A record moved aside as corrupt keeps its directory for the operator.
                     if (!quarantined(d)) {
-                        out.add(new Loaded(d, null, "no record"));
+                        out.add(new StoredVm.Missing(d));
                     }
                     continue;
                 }
-                try {
-                    Vm vm = GSON.fromJson(Files.readString(f), Vm.class);
-                    if (vm == null || vm.id() == null || !vm.id().equals(d.getFileName().toString())
-                            || vm.name() == null || vm.status() == null) {
-                        out.add(new Loaded(d, null, "corrupt record"));
-                    } else {
-                        out.add(new Loaded(d, vm, null));
-                    }
-                } catch (JsonParseException | IOException e) {
-                    Throwable cause = e.getCause() != null ? e.getCause() : e;
-                    out.add(new Loaded(d, null, "corrupt record (" + cause.getMessage() + ")"));
-                }
+                out.add(load(d, f));
             }
         }
         return out;
+    }
+
+    private static StoredVm load(Path dir, Path record) {
+        try {
+            Vm vm = VmRecord.parse(Files.readString(record, StandardCharsets.UTF_8));
+            if (!vm.id().equals(dir.getFileName().toString())) {
+                return new StoredVm.Corrupt(dir, "corrupt record (id " + vm.id() + " in another VM's directory)");
+            }
+            return new StoredVm.Found(dir, vm, Files.exists(dir.resolve(DELETING)));
+        } catch (IllegalArgumentException | IOException e) {
+            return new StoredVm.Corrupt(dir, "corrupt record (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Moves a corrupt record aside to {@code vm.json.corrupt-<millis>}; returns where. */
+    public Path quarantine(Path dir, long nowMillis) throws IOException {
+        Path aside = dir.resolve(RECORD + ".corrupt-" + nowMillis);
+        if (Files.exists(dir.resolve(RECORD))) {
+            Files.move(dir.resolve(RECORD), aside);
+        }
+        return aside;
     }
 
     private static boolean quarantined(Path dir) throws IOException {
@@ -103,7 +103,7 @@ public final class VmStore {
             return;
         }
         try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

@@ -37,10 +37,10 @@ class NamesTest {
 
     @Test
     void macIsLocallyAdministeredUnicastFromTheId() {
-        String mac = VmManager.mac("vm-a1b2c3d4e5f6");
+        String mac = Lifecycle.mac("vm-a1b2c3d4e5f6");
         assertEquals("02:a1:b2:c3:d4:e5", mac);
         int first = Integer.parseInt(mac.substring(0, 2), 16);
         assertEquals(2, first & 3, "locally administered (bit 1) and unicast (bit 0 clear)");
-        assertNotEquals(mac, VmManager.mac("vm-0011223344ff"));
+        assertNotEquals(mac, Lifecycle.mac("vm-0011223344ff"));
     }
 }

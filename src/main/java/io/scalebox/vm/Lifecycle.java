@@ -1,0 +1,273 @@
+package io.scalebox.vm;
+
+import io.scalebox.config.Config;
+import io.scalebox.config.Ipv4;
+import io.scalebox.host.CommandException;
+import io.scalebox.host.HostStats;
+import io.scalebox.hypervisor.HypervisorException;
+import io.scalebox.network.AddressPool;
+import io.scalebox.network.PortPool;
+import io.scalebox.network.Network;
+import io.scalebox.storage.GuestKernel;
+import io.scalebox.storage.TemplateStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A VM's lifecycle: create (allocate, disk, boot, record), stop, start, delete. Allocation
+ * happens under the registry's lock; cloning and booting of different VMs run in parallel.
+ * Each create step has an undo in a {@link Rollback}, so a failed create leaves nothing.
+ */
+final class Lifecycle {
+    private static final Logger LOG = LogManager.getLogger(Lifecycle.class);
+    private static final long GIB = 1024L * 1024 * 1024;
+    /** api.md: a create needs the disk plus this much free space. */
+    private static final long RESERVE_BYTES = 2 * GIB;
+
+    private final Config config;
+    private final Host host;
+    private final VmRegistry registry;
+    private final VmStore store;
+    private final TemplateStore templates;
+    private final Machines machines;
+    private final AddressPool addresses;
+    private final PortPool ports;
+    private final Names names = new Names();
+
+    Lifecycle(Config config, Host host, VmRegistry registry, VmStore store, TemplateStore templates,
+              Machines machines, AddressPool addresses, PortPool ports) {
+        this.config = config;
+        this.host = host;
+        this.registry = registry;
+        this.store = store;
+        this.templates = templates;
+        this.machines = machines;
+        this.addresses = addresses;
+        this.ports = ports;
+    }
+
+    Vm create(CreateRequest req) throws VmException {
+        Optional<String> kernelVersion = templates.kernelVersion(req.template());
+        requireKernel(machines.kernel(kernelVersion));
+        Path image = templates.image(req.template());
+        if (!Files.isRegularFile(image)) {
+            if (Config.BASE_TEMPLATE.equals(req.template())) {
+                throw new VmException(VmException.Reason.UNAVAILABLE, "Template " + Config.BASE_TEMPLATE
+                        + " is not built yet: run '" + GuestKernel.BUILD_COMMAND + "' on the host"
+                        + " (after an install it builds in the background: journalctl -u scalebox-base-build)");
+            }
+            throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+        }
+        long templateBytes = size(image);
+        int templateGib = (int) ((templateBytes + GIB - 1) / GIB);
+        int diskGib = Math.max(req.diskSizeGib().orElse(templateGib), templateGib);
+        checkSpace(diskGib);
+
+        Rollback rollback = new Rollback();
+        Vm vm = allocate(req, diskGib, kernelVersion, rollback);
+        try (rollback) {
+            host.faults().reach("create:allocated");
+            Path dir = store.dir(vm.id());
+            Files.createDirectories(dir);
+            rollback.add(() -> store.deleteDir(vm.id()));
+            host.faults().reach("create:dir");
+            Path disk = dir.resolve("rootfs.ext4");
+            host.disks().copy(image, disk);
+            if ((long) diskGib * GIB > templateBytes) {
+                host.disks().grow(disk, (long) diskGib * GIB);
+            }
+            host.disks().setUserKey(disk, req.sshPublicKey().line());
+            host.faults().reach("create:disk");
+            Vm running = machines.boot(vm, rollback);
+            host.faults().reach("create:booted");
+            store.save(running);
+            host.faults().reach("create:recorded");
+            registry.publish(running);
+            rollback.add(() -> registry.remove(running.id()));
+            machines.applyForwards(registry.list());
+            rollback.commit();
+            LOG.info("{}: created {} from {} (port {}, {} vCPU, {} MiB, {} GiB)", vm.id(), vm.name(),
+                    vm.template(), vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), diskGib);
+            return running;
+        } catch (HypervisorException e) {
+            throw failed(vm, rollback, "Failed to start VM", e);
+        } catch (IOException | CommandException | RuntimeException e) {
+            throw failed(vm, rollback, "Failed to create VM", e);
+        }
+    }
+
+    /** Name, id, address and port, atomically with respect to other creates. */
+    private Vm allocate(CreateRequest req, int diskGib, Optional<String> kernelVersion, Rollback rollback)
+            throws VmException {
+        synchronized (registry) {
+            String name;
+            if (req.name().isPresent()) {
+                name = req.name().get();
+                if (registry.nameTaken(name)) {
+                    throw new VmException(VmException.Reason.CONFLICT, "VM name already in use");
+                }
+            } else {
+                name = names.newName(registry::nameTaken);
+            }
+            String id;
+            do {
+                id = names.newId();
+            } while (registry.idTaken(id));
+            rollback.forVm(id);
+            int address = addresses.allocate().orElseThrow(() -> new VmException(VmException.Reason.UNAVAILABLE,
+                    "No free VM address left in " + addresses.subnet()));
+            Optional<Integer> port = ports.allocate();
+            if (port.isEmpty()) {
+                addresses.release(address);
+                throw new VmException(VmException.Reason.UNAVAILABLE,
+                        "No free host port left in " + config.portMin() + "-" + config.portMax());
+            }
+            registry.reserveName(name);
+            rollback.add(() -> registry.releaseName(name));
+            rollback.add(() -> addresses.release(address));
+            rollback.add(() -> ports.release(port.get()));
+            return new Vm(id, name, req.template(), Ipv4.format(address), Network.tapName(id), mac(id), port.get(),
+                    req.vcpuCount().orElse(config.defaultVcpuCount()),
+                    req.memSizeMib().orElse(config.defaultMemSizeMib()), diskGib, System.currentTimeMillis(),
+                    host.hypervisor().kind().key(), kernelVersion, Optional.empty());
+        }
+    }
+
+    /**
+     * Powers the VM off, keeping disk, name, port and id: the guest is asked first unless
+     * {@code force}. Returns once it has stopped. Stopping a stopped VM changes nothing.
+     */
+    Vm stop(String idOrName, boolean force) throws VmException {
+        return registry.withVm(idOrName, vm -> {
+            if (vm.status() == Vm.Status.stopped) {
+                return vm;
+            }
+            machines.halt(vm, !force);
+            Vm stopped = vm.stopped();
+            save(stopped);
+            LOG.info("{}: stopped{}", vm.id(), force ? " (forced on request)" : "");
+            return stopped;
+        });
+    }
+
+    /** Boots a stopped VM from its disk. Starting a running VM changes nothing. */
+    Vm start(String idOrName) throws VmException {
+        return registry.withVm(idOrName, vm -> {
+            if (vm.status() == Vm.Status.running) {
+                if (machines.alive(vm)) {
+                    return vm;
+                }
+                // Ended outside the daemon (the guest powered off, systemctl stop): boot it again.
+                LOG.warn("{}: recorded as running but its hypervisor has exited; booting it again", vm.id());
+                machines.halt(vm, false);
+            }
+            requireKernel(machines.kernel(vm.kernelVersion()));
+            Rollback rollback = new Rollback().forVm(vm.id());
+            try (rollback) {
+                Vm running = machines.boot(vm.stopped(), rollback);
+                save(running);
+                rollback.commit();
+                LOG.info("{}: started (pid {})", vm.id(), running.process().orElseThrow().pid());
+                return running;
+            } catch (HypervisorException | CommandException | IOException | RuntimeException e) {
+                throw failed(vm, rollback, "Failed to start VM", e);
+            }
+        });
+    }
+
+    void delete(String idOrName) throws VmException {
+        Vm deleted = registry.withVm(idOrName, vm -> {
+            registry.remove(vm.id());
+            try {
+                store.markDeleting(vm.id());
+            } catch (IOException e) {
+                LOG.error("{}: cannot mark for deletion: {}", vm.id(), e.getMessage());
+            }
+            host.faults().reach("delete:marked");
+            teardown(vm);
+            return vm;
+        });
+        registry.forgetLock(deleted.id());
+        LOG.info("{}: deleted {}", deleted.id(), deleted.name());
+    }
+
+    /** Forces the VM off and removes everything of it; tolerant of parts that are already gone. */
+    void teardown(Vm vm) {
+        machines.halt(vm, false);
+        host.faults().reach("delete:halted");
+        try {
+            machines.applyForwards(registry.list());
+        } catch (CommandException e) {
+            LOG.error("{}: cannot update nftables: {}", vm.id(), e.getMessage());
+        }
+        try {
+            store.deleteDir(vm.id());
+        } catch (IOException e) {
+            LOG.error("{}: cannot remove {}: {}", vm.id(), store.dir(vm.id()), e.getMessage());
+        }
+        addresses.release(Ipv4.parse(vm.guestAddress()));
+        ports.release(vm.sshPort());
+    }
+
+    /** Writes the record and publishes it, unless the VM was deleted meanwhile. */
+    private void save(Vm vm) throws VmException {
+        try {
+            store.save(vm);
+        } catch (IOException e) {
+            throw new VmException(VmException.Reason.FAILED, "Cannot write the VM record: " + e.getMessage(), e);
+        }
+        registry.replace(vm);
+    }
+
+    /** The failure's one log line (the rollback has run), and the API's error. */
+    private static VmException failed(Vm vm, Rollback rollback, String what, Exception cause) {
+        LOG.error("{}: {} ({} step(s) undone): {}", vm.id(), what.toLowerCase(java.util.Locale.ROOT),
+                rollback.undone(), cause.getMessage());
+        return new VmException(VmException.Reason.FAILED, what + ": " + cause.getMessage(), cause);
+    }
+
+    private void checkSpace(int diskGib) throws VmException {
+        try {
+            long free = Files.getFileStore(HostStats.nearestExisting(config.vmsDir())).getUsableSpace();
+            long need = diskGib * GIB + RESERVE_BYTES;
+            if (free < need) {
+                throw new VmException(VmException.Reason.INSUFFICIENT_STORAGE, "Insufficient storage: "
+                        + gb(free) + "GB available, need " + gb(need) + "GB");
+            }
+        } catch (IOException e) {
+            throw new VmException(VmException.Reason.FAILED, "Cannot check free space: " + e.getMessage(), e);
+        }
+    }
+
+    /** A missing kernel would only fail inside the hypervisor: say which command fixes it. */
+    static void requireKernel(GuestKernel kernel) throws VmException {
+        Optional<String> problem = kernel.problem();
+        if (problem.isPresent()) {
+            throw new VmException(VmException.Reason.UNAVAILABLE, problem.get());
+        }
+    }
+
+    /** Locally administered, unicast, derived from the id. */
+    static String mac(String id) {
+        String h = id.substring(3, 13);
+        return "02:" + h.substring(0, 2) + ":" + h.substring(2, 4) + ":" + h.substring(4, 6) + ":"
+                + h.substring(6, 8) + ":" + h.substring(8, 10);
+    }
+
+    private static long size(Path p) throws VmException {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+        }
+    }
+
+    private static String gb(long bytes) {
+        double g = Math.round(bytes / (double) GIB * 10) / 10.0;
+        return g == Math.rint(g) ? String.valueOf((long) g) : String.valueOf(g);
+    }
+}

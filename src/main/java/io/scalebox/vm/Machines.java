@@ -1,0 +1,137 @@
+package io.scalebox.vm;
+
+import io.scalebox.config.Ipv4;
+import io.scalebox.host.CommandException;
+import io.scalebox.hypervisor.GuestShutdown;
+import io.scalebox.hypervisor.HypervisorException;
+import io.scalebox.hypervisor.HypervisorKind;
+import io.scalebox.hypervisor.VmProcess;
+import io.scalebox.hypervisor.VmSpec;
+import io.scalebox.network.AddressPool;
+import io.scalebox.network.ForwardingTable;
+import io.scalebox.storage.GuestKernel;
+import io.scalebox.storage.KernelStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The host side of a running VM (its TAP, hypervisor process and SSH proxy), booted and
+ * halted, and the forwarding table of all VMs.
+ */
+final class Machines {
+    private static final Logger LOG = LogManager.getLogger(Machines.class);
+    private final Host host;
+    private final VmStore store;
+    private final KernelStore kernels;
+    private final AddressPool addresses;
+    private final Supplier<List<String>> nameservers;
+    private final Map<String, AutoCloseable> proxies = new ConcurrentHashMap<>();
+
+    Machines(Host host, VmStore store, KernelStore kernels, AddressPool addresses,
+             Supplier<List<String>> nameservers) {
+        this.host = host;
+        this.store = store;
+        this.kernels = kernels;
+        this.addresses = addresses;
+        this.nameservers = nameservers;
+    }
+
+    /** TAP, hypervisor and proxy for a VM whose disk is ready, each with its undo. Returns it running. */
+    Vm boot(Vm vm, Rollback rollback) throws CommandException, HypervisorException, IOException {
+        host.taps().createTap(vm.tap());
+        rollback.add(() -> host.taps().deleteTap(vm.tap()));
+        host.faults().reach("create:tap");
+        VmProcess process = host.hypervisor().start(spec(vm));
+        rollback.add(() -> host.processes().stop(process));
+        host.faults().reach("create:hypervisor");
+        attachProxy(vm);
+        rollback.add(() -> closeProxy(vm.id()));
+        return vm.running(process);
+    }
+
+    /** The VM's host port to its guest's SSH port (at boot, and when re-attaching). */
+    void attachProxy(Vm vm) throws IOException {
+        proxies.put(vm.id(), host.proxies().open(vm.id(), vm.sshPort(), new InetSocketAddress(vm.guestAddress(), 22)));
+    }
+
+    /**
+     * Ends what {@link #boot} started; tolerant of parts that are already gone. {@code clean}:
+     * the guest is asked to power off first and forced only after VM_STOP_TIMEOUT (the VM is
+     * kept); otherwise it is forced at once (its disk is deleted, or the caller said so).
+     */
+    void halt(Vm vm, boolean clean) {
+        closeProxy(vm.id());
+        vm.process().ifPresent(process -> {
+            if (!clean) {
+                host.processes().stop(process);
+                return;
+            }
+            Path dir = store.dir(vm.id());
+            HypervisorKind kind = HypervisorKind.byKey(vm.hypervisor()).orElse(host.hypervisor().kind());
+            GuestShutdown.Outcome outcome = host.processes().powerOff(process, () -> kind.requestPowerOff(dir));
+            if (outcome.clean()) {
+                LOG.info(outcome.describe(vm.id()));
+            } else {
+                LOG.warn(outcome.describe(vm.id()));
+            }
+        });
+        host.taps().deleteTap(vm.tap());
+    }
+
+    boolean alive(Vm vm) {
+        return vm.process().map(host.processes()::alive).orElse(false);
+    }
+
+    /** Makes sure a re-attached VM is not left paused (a snapshot cut short). */
+    void resume(Vm vm) {
+        try {
+            host.hypervisor().resume(spec(vm));
+        } catch (HypervisorException e) {
+            LOG.warn("{}: cannot make sure it is not paused: {}", vm.id(), e.getMessage());
+        }
+    }
+
+    /** Rewrites the forwarding table from these VMs. */
+    void applyForwards(List<Vm> vms) throws CommandException {
+        host.firewall().apply(vms.stream()
+                .map(v -> new ForwardingTable.Forward(v.id(), Ipv4.parse(v.guestAddress()), v.sshPort())).toList());
+    }
+
+    /** Closes the proxies (the daemon stops; VMs keep running). */
+    void detach() {
+        proxies.keySet().forEach(this::closeProxy);
+    }
+
+    /** The kernel a VM whose template was built with that kernel version boots. */
+    GuestKernel kernel(Optional<String> version) {
+        return kernels.forVersion(version.orElse(null));
+    }
+
+    VmSpec spec(Vm vm) {
+        var subnet = addresses.subnet();
+        GuestKernel kernel = kernel(vm.kernelVersion());
+        Path dir = store.dir(vm.id());
+        return new VmSpec(vm.id(), vm.name(), dir, kernel.kernel(), kernel.initrd(), dir.resolve("rootfs.ext4"),
+                vm.tap(), vm.mac(), vm.guestAddress(), subnet.addressText(), subnet.netmaskText(), nameservers.get(),
+                vm.vcpuCount(), vm.memSizeMib());
+    }
+
+    private void closeProxy(String vmId) {
+        AutoCloseable proxy = proxies.remove(vmId);
+        if (proxy != null) {
+            try {
+                proxy.close();
+            } catch (Exception e) {
+                LOG.warn("{}: closing its port: {}", vmId, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.scalebox.vm;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.scalebox.hypervisor.VmProcess;
+import java.util.Optional;
+
+/**
+ * The text of {@code vm.json}: version 2 with stable snake_case names, written by this version;
+ * records of 0.1.0 (Java field names, no version) are still read, so VMs keep running across
+ * an upgrade. Anything else is corrupt: {@link #parse} throws with the reason.
+ */
+final class VmRecord {
+    static final int VERSION = 2;
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+
+    private VmRecord() {
+    }
+
+    static String format(Vm vm) {
+        JsonObject o = new JsonObject();
+        o.addProperty("version", VERSION);
+        o.addProperty("id", vm.id());
+        o.addProperty("name", vm.name());
+        o.addProperty("template", vm.template());
+        o.addProperty("guest_address", vm.guestAddress());
+        o.addProperty("tap", vm.tap());
+        o.addProperty("mac", vm.mac());
+        o.addProperty("ssh_port", vm.sshPort());
+        o.addProperty("vcpu_count", vm.vcpuCount());
+        o.addProperty("mem_size_mib", vm.memSizeMib());
+        o.addProperty("disk_size_gib", vm.diskSizeGib());
+        o.addProperty("created_at_millis", vm.createdAtMillis());
+        o.addProperty("hypervisor", vm.hypervisor());
+        o.addProperty("kernel_version", vm.kernelVersion().orElse(null));
+        if (vm.process().isPresent()) {
+            VmProcess p = vm.process().get();
+            JsonObject process = new JsonObject();
+            process.addProperty("pid", p.pid());
+            process.addProperty("unit", p.unit().orElse(null));
+            process.addProperty("cmdline", p.cmdline());
+            o.add("process", process);
+        } else {
+            o.add("process", null);
+        }
+        return GSON.toJson(o);
+    }
+
+    static Vm parse(String text) {
+        JsonElement e;
+        try {
+            e = JsonParser.parseString(text);
+        } catch (RuntimeException ex) {
+            throw new IllegalArgumentException("not JSON (" + rootMessage(ex) + ")");
+        }
+        if (!e.isJsonObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        JsonObject o = e.getAsJsonObject();
+        return o.has("version") ? current(o) : legacy(o);
+    }
+
+    private static Vm current(JsonObject o) {
+        int version = integer(o, "version");
+        if (version != VERSION) {
+            throw new IllegalArgumentException("record version " + version + " is not " + VERSION);
+        }
+        Optional<VmProcess> process = Optional.empty();
+        JsonElement p = o.get("process");
+        if (p != null && p.isJsonObject()) {
+            JsonObject po = p.getAsJsonObject();
+            process = Optional.of(new VmProcess(longValue(po, "pid"), optional(po, "unit"), text(po, "cmdline")));
+        } else if (p != null && !p.isJsonNull()) {
+            throw new IllegalArgumentException("process is neither an object nor null");
+        }
+        return new Vm(text(o, "id"), text(o, "name"), text(o, "template"), text(o, "guest_address"), text(o, "tap"),
+                text(o, "mac"), integer(o, "ssh_port"), integer(o, "vcpu_count"), integer(o, "mem_size_mib"),
+                integer(o, "disk_size_gib"), longValue(o, "created_at_millis"), text(o, "hypervisor"),
+                optional(o, "kernel_version"), process);
+    }
+
+    /** 0.1.0: Gson's rendering of the record's Java fields, with a status beside pid/unit/cmdline. */
+    private static Vm legacy(JsonObject o) {
+        String status = text(o, "status");
+        long pid = o.has("pid") ? longValue(o, "pid") : 0;
+        Optional<VmProcess> process = status.equals("running") && pid > 0
+                ? Optional.of(new VmProcess(pid, optional(o, "unit"), optional(o, "cmdline").orElse("")))
+                : Optional.empty();
+        if (!status.equals("running") && !status.equals("stopped")) {
+            throw new IllegalArgumentException("unknown status " + status);
+        }
+        return new Vm(text(o, "id"), text(o, "name"), text(o, "template"), text(o, "guestAddress"), text(o, "tap"),
+                text(o, "mac"), integer(o, "sshPort"), integer(o, "vcpuCount"), integer(o, "memSizeMib"),
+                integer(o, "diskSizeGib"), longValue(o, "createdAtMillis"), text(o, "hypervisor"),
+                optional(o, "kernelVersion"), process);
+    }
+
+    private static String text(JsonObject o, String field) {
+        return optional(o, field).orElseThrow(() -> new IllegalArgumentException(field + " is missing"));
+    }
+
+    private static Optional<String> optional(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            return Optional.empty();
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new IllegalArgumentException(field + " is not a string");
+        }
+        return Optional.of(e.getAsString());
+    }
+
+    private static long longValue(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException(field + " is not a number");
+        }
+        try {
+            return e.getAsBigDecimal().longValueExact();
+        } catch (ArithmeticException ex) {
+            throw new IllegalArgumentException(field + " is not a whole number");
+        }
+    }
+
+    private static int integer(JsonObject o, String field) {
+        long v = longValue(o, field);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(field + " is out of range");
+        }
+        return (int) v;
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}

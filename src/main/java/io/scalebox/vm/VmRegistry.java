@@ -1,0 +1,104 @@
+package io.scalebox.vm;
+
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The VMs the daemon knows, the names of VMs being created, and one lock per VM that
+ * serializes its stop, start, snapshot and delete. Its own monitor guards the maps, so a
+ * caller holding it (allocation) sees and changes them atomically.
+ */
+final class VmRegistry {
+    private final Map<String, Vm> vms = new LinkedHashMap<>();
+    private final Set<String> pendingNames = new HashSet<>();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    /** An operation on one VM, given its current record under the VM's lock. */
+    @FunctionalInterface
+    interface Action<T> {
+        T run(Vm current) throws VmException;
+    }
+
+    synchronized List<Vm> list() {
+        return vms.values().stream().sorted(Comparator.comparingLong(Vm::createdAtMillis)).toList();
+    }
+
+    synchronized int count() {
+        return vms.size();
+    }
+
+    /** By id first, then by name. */
+    synchronized Vm get(String idOrName) throws VmException {
+        Vm vm = vms.get(idOrName);
+        if (vm != null) {
+            return vm;
+        }
+        return vms.values().stream().filter(v -> v.name().equals(idOrName)).findFirst()
+                .orElseThrow(() -> new VmException(VmException.Reason.NOT_FOUND, "VM not found"));
+    }
+
+    synchronized boolean nameExists(String name) {
+        return vms.values().stream().anyMatch(v -> v.name().equalsIgnoreCase(name));
+    }
+
+    /** Taken by a VM or by a create under way. */
+    synchronized boolean nameTaken(String name) {
+        return nameExists(name) || pendingNames.contains(name);
+    }
+
+    synchronized boolean idTaken(String id) {
+        return vms.containsKey(id);
+    }
+
+    synchronized void reserveName(String name) {
+        pendingNames.add(name);
+    }
+
+    synchronized void releaseName(String name) {
+        pendingNames.remove(name);
+    }
+
+    /** A new VM becomes visible (its name is no longer pending). */
+    synchronized void publish(Vm vm) {
+        vms.put(vm.id(), vm);
+        pendingNames.remove(vm.name());
+    }
+
+    /** A newer record of a known VM; ignored when it was deleted meanwhile. */
+    synchronized void replace(Vm vm) {
+        vms.computeIfPresent(vm.id(), (k, v) -> vm);
+    }
+
+    synchronized Optional<Vm> remove(String id) {
+        return Optional.ofNullable(vms.remove(id));
+    }
+
+    /**
+     * Looks the VM up, takes its lock, and runs {@code action} with its record as it is then
+     * (it may have changed, or gone: NOT_FOUND, while waiting for the lock).
+     */
+    <T> T withVm(String idOrName, Action<T> action) throws VmException {
+        Vm found = get(idOrName);
+        synchronized (locks.computeIfAbsent(found.id(), k -> new Object())) {
+            Vm current;
+            synchronized (this) {
+                current = vms.get(found.id());
+            }
+            if (current == null) {
+                throw new VmException(VmException.Reason.NOT_FOUND, "VM not found");
+            }
+            return action.run(current);
+        }
+    }
+
+    /** After a delete: the VM's lock is not needed any more. */
+    void forgetLock(String id) {
+        locks.remove(id);
+    }
+}

@@ -1,0 +1,217 @@
+package io.scalebox.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Create, stop, start and delete against the fake host: results and what failures leave. */
+class LifecycleTest extends EngineTest {
+
+    @Test
+    void createRunsTheVmAndRecordsIt() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        assertEquals(Vm.Status.running, vm.status());
+        assertEquals("alpha", vm.name());
+        assertEquals("172.30.0.2", vm.guestAddress(), "first address after the gateway");
+        assertEquals(41000, vm.sshPort());
+        assertTrue(fake.taps.contains(vm.tap()));
+        assertTrue(fake.openPorts.contains(41000));
+        assertEquals(List.of(vm.id()), fake.forwards.stream().map(f -> f.vmId()).toList());
+        assertEquals(KEY, Files.readString(store.dir(vm.id()).resolve("authorized_keys")));
+        assertTrue(Files.exists(store.dir(vm.id()).resolve("vm.json")));
+        assertEquals(vm, m.get("alpha"));
+        assertEquals(vm, m.get(vm.id()));
+    }
+
+    /** Every step of a create: a failure there leaves nothing, and frees name, address and port. */
+    @ParameterizedTest
+    @ValueSource(strings = {"create:allocated", "create:dir", "copy", "key", "create:disk", "tap", "create:tap",
+        "hypervisor", "create:hypervisor", "proxy", "create:booted", "create:recorded", "firewall"})
+    void aFailureAtAnyCreateStepLeavesNothing(String step) throws Exception {
+        VmManager m = engine();
+        fake.failAt = step;
+        VmException e = org.junit.jupiter.api.Assertions.assertThrows(VmException.class,
+                () -> m.create(request("alpha")));
+        assertEquals(VmException.Reason.FAILED, e.reason());
+        assertTrue(e.getMessage().contains("injected failure at " + step), e.getMessage());
+        assertNothingLeft(m);
+        fake.failAt = "";
+        Vm again = m.create(request("alpha"));
+        assertEquals("172.30.0.2", again.guestAddress(), "the address was freed");
+        assertEquals(41000, again.sshPort(), "the port was freed");
+    }
+
+    @Test
+    void aGrowFailureLeavesNothingEither() throws Exception {
+        VmManager m = engine();
+        fake.failAt = "grow";
+        assertReason(VmException.Reason.FAILED, () -> m.create(new CreateRequest("debian-base",
+                SshPublicKey.parse(KEY), java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.of(2))));
+        assertNothingLeft(m);
+    }
+
+    @Test
+    void parallelCreatesGetDistinctAddressesAndPorts() throws Exception {
+        VmManager m = engine();
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        try {
+            List<Callable<Vm>> creates = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                creates.add(() -> m.create(request(null)));
+            }
+            Set<String> addresses = new HashSet<>();
+            Set<Integer> ports = new HashSet<>();
+            Set<String> names = new HashSet<>();
+            for (Future<Vm> f : pool.invokeAll(creates)) {
+                Vm vm = f.get();
+                addresses.add(vm.guestAddress());
+                ports.add(vm.sshPort());
+                names.add(vm.name());
+            }
+            assertEquals(5, addresses.size());
+            assertEquals(5, ports.size());
+            assertEquals(5, names.size());
+        } finally {
+            pool.shutdownNow();
+        }
+        // /29: gateway .1, guests .2-.6; the sixth has neither address nor (5 ports) a port.
+        assertReason(VmException.Reason.UNAVAILABLE, () -> m.create(request(null)));
+        assertEquals(5, m.count());
+    }
+
+    @Test
+    void nameConflictsAreRefusedWithoutSideEffects() throws Exception {
+        VmManager m = engine();
+        m.create(request("alpha"));
+        assertReason(VmException.Reason.CONFLICT, () -> m.create(request("alpha")));
+        assertEquals(1, m.count());
+        assertEquals(1, fake.taps.size());
+    }
+
+    @Test
+    void missingTemplateAndKernelAreRefusedBeforeAnythingIsMade() throws Exception {
+        VmManager m = engine();
+        assertReason(VmException.Reason.NOT_FOUND, () -> m.create(new CreateRequest("nope", SshPublicKey.parse(KEY),
+                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty())));
+        Files.delete(data.resolve("templates/debian-base.ext4"));
+        assertReason(VmException.Reason.UNAVAILABLE, () -> m.create(request("a")));
+        Files.delete(data.resolve("kernel/vmlinux"));
+        assertReason(VmException.Reason.UNAVAILABLE, () -> m.create(request("a")));
+        assertNothingLeft(m);
+    }
+
+    @Test
+    void stopAsksTheGuestThenKeepsDiskNamePortAndId() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        long pid = vm.process().orElseThrow().pid();
+        Vm stopped = m.stop("alpha", false);
+        assertEquals(Vm.Status.stopped, stopped.status());
+        assertTrue(fake.calls.contains("powerOff " + pid), "the guest was asked");
+        assertFalse(fake.live.contains(pid));
+        assertFalse(fake.taps.contains(vm.tap()));
+        assertFalse(fake.openPorts.contains(vm.sshPort()));
+        assertEquals(List.of(vm.id(), vm.name(), vm.sshPort()), List.of(stopped.id(), stopped.name(), stopped.sshPort()));
+        assertTrue(Files.exists(store.dir(vm.id()).resolve("rootfs.ext4")));
+        assertEquals(stopped, m.stop("alpha", false), "stopping a stopped VM changes nothing");
+        assertEquals(List.of(vm.id()), fake.forwards.stream().map(f -> f.vmId()).toList(), "its UDP forward stays");
+    }
+
+    @Test
+    void forcedStopDoesNotAskTheGuest() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        long pid = vm.process().orElseThrow().pid();
+        m.stop(vm.id(), true);
+        assertFalse(fake.calls.contains("powerOff " + pid));
+        assertTrue(fake.calls.contains("stop " + pid));
+    }
+
+    @Test
+    void aGuestThatIgnoresTheButtonIsStillStopped() throws Exception {
+        VmManager m = engine();
+        fake.guestsObey = false;
+        Vm vm = m.create(request("alpha"));
+        assertEquals(Vm.Status.stopped, m.stop("alpha", false).status());
+        assertFalse(fake.live.contains(vm.process().orElseThrow().pid()));
+    }
+
+    @Test
+    void startBootsAStoppedVmAndLeavesARunningOneAlone() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        assertEquals(vm, m.start("alpha"), "starting a running VM changes nothing");
+        m.stop("alpha", false);
+        Vm started = m.start("alpha");
+        assertEquals(Vm.Status.running, started.status());
+        assertNotEquals(vm.process(), started.process());
+        assertTrue(fake.taps.contains(vm.tap()));
+        assertTrue(fake.openPorts.contains(vm.sshPort()));
+    }
+
+    @Test
+    void startBootsAVmWhoseHypervisorExitedOutsideTheDaemon() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        fake.live.clear(); // the guest powered off, or its unit was stopped
+        Vm started = m.start("alpha");
+        assertTrue(fake.live.contains(started.process().orElseThrow().pid()));
+        assertNotEquals(vm.process(), started.process());
+    }
+
+    @Test
+    void aFailedStartLeavesTheVmStoppedAndNothingRunning() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        m.stop("alpha", true);
+        fake.failAt = "proxy";
+        assertReason(VmException.Reason.FAILED, () -> m.start("alpha"));
+        assertEquals(Vm.Status.stopped, m.get("alpha").status());
+        assertEquals(java.util.Set.of(), fake.live);
+        assertFalse(fake.taps.contains(vm.tap()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void deleteRemovesEverythingWhateverTheStatus(boolean running) throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        if (!running) {
+            m.stop("alpha", false);
+        }
+        m.delete("alpha");
+        assertNothingLeft(m);
+        assertEquals(List.of(), fake.forwards);
+        assertReason(VmException.Reason.NOT_FOUND, () -> m.delete("alpha"));
+        assertReason(VmException.Reason.NOT_FOUND, () -> m.stop(vm.id(), false));
+        assertReason(VmException.Reason.NOT_FOUND, () -> m.start(vm.id()));
+        assertEquals("172.30.0.2", m.create(request("beta")).guestAddress(), "its address is free again");
+    }
+
+    @Test
+    void aFailureDuringDeleteStillRemovesTheVm() throws Exception {
+        VmManager m = engine();
+        m.create(request("alpha"));
+        fake.failAt = "firewall";
+        m.delete("alpha");
+        fake.failAt = "";
+        assertNothingLeft(m);
+    }
+}
