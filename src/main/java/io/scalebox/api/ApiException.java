@@ -1,5 +1,6 @@
 package io.scalebox.api;
 
+import io.scalebox.vm.VmException;
 import java.util.Map;
 
 /** A client-visible failure: HTTP status, the message for {@code {"error": …}}, extra headers. */
@@ -32,5 +33,19 @@ public final class ApiException extends Exception {
 
     public static ApiException notFound(String message) {
         return new ApiException(404, message);
+    }
+
+    /** The one mapping of the engine's refusals to HTTP statuses. */
+    public static ApiException from(VmException e) {
+        int status = switch (e.reason()) {
+            case BAD_REQUEST -> 400;
+            case FORBIDDEN -> 403;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case INSUFFICIENT_STORAGE -> 507;
+            case UNAVAILABLE -> 503;
+            case FAILED -> 500;
+        };
+        return new ApiException(status, e.getMessage());
     }
 }

@@ -1,5 +1,7 @@
 package io.scalebox.api;
 
+import io.scalebox.vm.VmException;
+
 import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -72,7 +74,12 @@ public final class ApiServer implements HttpHandler {
         String path = exchange.getRequestPath();
         int status;
         try {
-            Response response = dispatch(exchange, method, path);
+            Response response;
+            try {
+                response = dispatch(exchange, method, path);
+            } catch (VmException e) {
+                throw ApiException.from(e);
+            }
             status = response.status();
             send(exchange, status, response.body() == null ? null : Json.GSON.toJson(response.body()));
         } catch (ApiException e) {
@@ -89,7 +96,8 @@ public final class ApiServer implements HttpHandler {
         }
     }
 
-    private Response dispatch(HttpServerExchange exchange, String method, String path) throws ApiException {
+    private Response dispatch(HttpServerExchange exchange, String method, String path)
+            throws ApiException, VmException {
         Router.Match match = router.route(method, path);
         if (!match.open()) {
             authenticator.check(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));

@@ -21,9 +21,12 @@ public final class SystemResource {
     private final GuestKernel kernel;
     private final IntSupplier vmCount;
     private final String cloneMode;
+    private final HypervisorKind hypervisor;
 
-    public SystemResource(Config config, String version, String hostIp, HostStats stats,
-                          TemplateStore templates, GuestKernel kernel, IntSupplier vmCount, String cloneMode) {
+    /** @param hypervisor the backend in use, decided once at start (HYPERVISOR=auto resolved) */
+    public SystemResource(Config config, String version, String hostIp, HostStats stats, TemplateStore templates,
+                          GuestKernel kernel, IntSupplier vmCount, String cloneMode, HypervisorKind hypervisor) {
+        this.hypervisor = hypervisor;
         this.cloneMode = cloneMode;
         this.kernel = kernel;
         this.config = config;
@@ -52,7 +55,6 @@ public final class SystemResource {
 
     Map<String, Object> info() {
         try {
-            HypervisorKind kind = HypervisorKind.resolve(config);
             HostStats.Storage disk = stats.storage(config.dataDir());
             HostStats.Memory mem = stats.memory();
             return Json.object(
@@ -60,8 +62,8 @@ public final class SystemResource {
                     "base_domain", config.baseDomain().orElse(null),
                     "templates_count", templates.list().size(),
                     "vms_count", vmCount.getAsInt(),
-                    "hypervisor", kind.key(),
-                    "accel", kind.accel(config),
+                    "hypervisor", hypervisor.key(),
+                    "accel", hypervisor.accel(config),
                     "version", version,
                     "storage", Json.object("total_gb", Json.gb(disk.total()), "used_gb", Json.gb(disk.used()),
                             "free_gb", Json.gb(disk.free())),

@@ -30,10 +30,7 @@ public final class TemplateResource {
                     if (!TemplateStore.NAME.matcher(name).matches()) {
                         throw ApiException.badRequest("Invalid template name");
                     }
-                    VmResource.call(() -> {
-                        manager.deleteTemplate(name);
-                        return null;
-                    });
+                    manager.deleteTemplate(name);
                     return Response.noContent();
                 }),
                 Route.open("GET", "/caddy/check", r -> Response.empty(allowed(r.query("domain")) ? 200 : 404)));

@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import io.scalebox.config.Config;
 import io.scalebox.config.ConfigParser;
 import io.scalebox.host.HostStats;
+import io.scalebox.hypervisor.HypervisorKind;
 import io.scalebox.storage.GuestKernel;
 import io.scalebox.storage.TemplateStore;
 import java.net.URI;
@@ -37,7 +38,7 @@ class SystemResourceTest {
                 "BASE_DOMAIN", "vms.example.com", "HYPERVISOR", "qemu", "QEMU_ACCEL", "tcg"));
         SystemResource resource = new SystemResource(config, "9.9.9", "203.0.113.7", new HostStats(Path.of("/proc")),
                 new TemplateStore(config.templatesDir()), new GuestKernel(config.kernelPath(), config.initrdPath()),
-                () -> 3, "copy");
+                () -> 3, "copy", HypervisorKind.QEMU);
         ApiServer server = new ApiServer("127.0.0.1", 0, new io.scalebox.api.Authenticator(TOKEN),
                 resource.routes());
         server.start();
@@ -78,7 +79,7 @@ class SystemResourceTest {
         Config config = ConfigParser.parse(Map.of("API_TOKEN", TOKEN, "DATA_DIR", data.resolve("missing").toString()));
         SystemResource resource = new SystemResource(config, "1", "127.0.0.1", new HostStats(Path.of("/proc")),
                 new TemplateStore(config.templatesDir()), new GuestKernel(config.kernelPath(), config.initrdPath()),
-                () -> 0, "copy");
+                () -> 0, "copy", HypervisorKind.QEMU);
         Map<String, Object> info = resource.info();
         assertTrue(info.containsKey("base_domain"));
         assertEquals(null, info.get("base_domain"));
