@@ -8,7 +8,7 @@
 #      the real daemon, the real debian-base build (host and fresh install), the load test
 # Ends with one line "tests: N passed, N failed" over everything.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 WORK=$(mktemp -d /var/tmp/scalebox-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -18,6 +18,7 @@ scripts/install-deps.sh test
 echo "== unit and API tests, package build"
 mvn -B clean verify 2>&1 | tee "$WORK/mvn.log" | grep -E 'Tests run:|BUILD|ERROR|FAIL' || true
 # Surefire's closing line: "Tests run: N, Failures: F, Errors: E, Skipped: S".
+# shellcheck disable=SC2046 # the four counts become $1..$4
 set -- $(sed -n -E 's/^\[[A-Z]+\] Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)$/\1 \2 \3 \4/p' \
     "$WORK/mvn.log" | tail -n 1)
 if [ $# -eq 4 ]; then
@@ -39,6 +40,11 @@ check "second build is byte-identical (reproducible)" cmp "$DEB_A" "$WORK/again/
 check "build of $VERSION_B" build_copy "$WORK/b" "-Ddeb.version=$VERSION_B"
 DEB_B=$WORK/b/target/scalebox_${VERSION_B}_amd64.deb
 
+echo "== shellcheck (every shell script: maintainer scripts, builder, launchers, tests; .shellcheckrc)"
+# shellcheck disable=SC2046 # one file per word; no path in the tree has white space
+check "shellcheck is clean" shellcheck $(grep -rlE '^#!(/bin/sh|/bin/bash)' scripts debian .ci | sort) \
+    scripts/completion/scalebox
+
 echo "== cached images"
 scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }
 
@@ -48,6 +54,7 @@ for suite in "lint.sh $DEB_A" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $
     echo "== ${suite%% *}"
     # shellcheck disable=SC2086
     scripts/test/$suite | tee "$WORK/suite.log"
+    # shellcheck disable=SC2046 # the two counts become $1 and $2
     set -- $(sed -n 's/^[^ ]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$WORK/suite.log" | tail -n 1)
     if [ $# -eq 2 ]; then
         PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2))

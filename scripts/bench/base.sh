@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TARGET=${BENCH_TARGET:-$ROOT/target}
 RUNS=${1:-3}
 . "$ROOT/scripts/test/engine-env.sh"
-trap 'engine_stop; rm -rf "$WORK"' EXIT
+trap engine_cleanup EXIT
 cli_wrapper "$WORK/bin"
 sb() { "$WORK/bin/scalebox" "$@"; }
 

@@ -69,6 +69,7 @@ for i in $(seq 1 10); do
     client curl -s -o "$WORK/c$i.json" -H "Authorization: Bearer $TOKEN" \
         --data-binary "{\"template\":\"t1g\",\"ssh_public_key\":\"$KEY\"}" "$API/vms" & pids="$pids $!"
 done
+# shellcheck disable=SC2086 # one PID per word
 wait $pids; ten=$(($(ms) - t0))
 ok=$(cat "$WORK"/c*.json | jq -r .id | grep -c '^vm-')
 echo "1 create: ${one} ms; 10 concurrent: ${ten} ms for all ($ok created), $((ten / 10)) ms per VM"
@@ -87,7 +88,7 @@ done
 echo "create -> ssh echo: $readys ms (median $(echo "$readys" | median))"
 
 echo "== bulk TCP throughput to guest port 22 (256 MiB)"
-guest=$(jq -r .guestAddress "$DATA/vms/$id/vm.json")
+guest=$(jq -r .guest_address "$DATA/vms/$id/vm.json")
 # Replace sshd by a sink on port 22 (the proxy only forwards to 22).
 vmssh "$port" "sudo sh -c 'nohup sh -c \"sleep 1; pkill -x sshd; exec socat -u TCP-LISTEN:22,fork,reuseaddr OPEN:/dev/null\" >/dev/null 2>&1 &'"
 sleep 4

@@ -4,9 +4,11 @@
 # archive), idle RSS. Usage: scripts/bench/startup.sh [DEB] [RUNS]
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../test/lib.sh
 . "$HERE/test/lib.sh"
+# shellcheck source=../test/container.sh
 . "$HERE/test/container.sh"
-DEB=${1:-$(ls "$HERE"/../target/scalebox_*_amd64.deb | head -n 1)}
+DEB=${1:-$(find "$HERE"/../target -maxdepth 1 -name 'scalebox_*_amd64.deb' | head -n 1)}
 RUNS=${2:-5}
 trap ct_stop EXIT
 "$HERE/test/cache-images.sh" >/dev/null

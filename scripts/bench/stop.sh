@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TARGET=${BENCH_TARGET:-$ROOT/target}
 RUNS=${1:-5}
 . "$ROOT/scripts/test/engine-env.sh"
-trap 'engine_stop; rm -rf "$WORK"' EXIT
+trap engine_cleanup EXIT
 
 engine_start || exit 1
 api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"bench\"}" >/dev/null

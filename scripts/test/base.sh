@@ -21,13 +21,9 @@ DEBS=$CACHE/debootstrap
 BUILT=$WORK/built
 
 cleanup() {
-    if [ "$FAILED" -gt 0 ] && [ -f "$WORK/daemon.log" ]; then
-        echo "--- daemon log (last 30 lines)"; tail -n 30 "$WORK/daemon.log"
-    fi
     ct_stop
-    engine_stop
     [ -z "${LOCK_PID:-}" ] || { pkill -P "$LOCK_PID" sleep; kill "$LOCK_PID"; } 2>/dev/null
-    rm -rf "$WORK"
+    engine_cleanup 30
 }
 trap cleanup EXIT
 
@@ -39,7 +35,7 @@ echo "base: scalebox template build debian-base (on this host)"
 mkdir -p "$BUILT/kernel/6.0.0-unused" "$BUILT/kernel/6.0.0-used" "$BUILT/vms/vm-0123456789ab"
 printf 'DATA_DIR=%s\nINITRD_PATH=%s/kernel/initrd.img\n' "$BUILT" "$BUILT" >"$WORK/build.conf"
 # Kernels of earlier builds: one a VM still boots, one nothing uses any more.
-echo '{"id":"vm-0123456789ab","kernelVersion":"6.0.0-used"}' >"$BUILT/vms/vm-0123456789ab/vm.json"
+echo '{"id":"vm-0123456789ab","kernel_version":"6.0.0-used"}' >"$BUILT/vms/vm-0123456789ab/vm.json"
 start=$(date +%s)
 if sb template build debian-base --config "$WORK/build.conf" --cache-dir "$DEBS" >"$WORK/build.log" 2>&1; then
     pass "template build debian-base ($(($(date +%s) - start)) s)"
@@ -107,9 +103,9 @@ api GET /info >/dev/null
 check "/info: kernel and debian-base ready" jq -e '.kernel_ready and .base_template_ready' "$WORK/body"
 check "/info: the base build's versions" jq -e --arg k "$KVER" \
     '.base_template.kernel_version == $k and (.base_template.debian_version | length > 0)' "$WORK/body"
-create() { # create NAME TEMPLATE -> port in $PORT, id in $ID
+create() { # create NAME TEMPLATE -> port in $PORT
     api POST /vms "{\"template\":\"$2\",\"ssh_public_key\":\"$KEY\",\"name\":\"$1\",\"mem_size_mib\":512,\"vcpu_count\":1}" >/dev/null
-    PORT=$(field .ssh_port); ID=$(field .id)
+    PORT=$(field .ssh_port)
     check_eq "create $1 from $2" 201 "$(status)"
 }
 create basea debian-base; PORT_A=$PORT
@@ -121,9 +117,9 @@ check "baseb: SSH as user through the host port" wait_for 400 ssh_ready "$PORT_B
 echo "  (both answered SSH after $(($(date +%s) - start)) s)"
 api GET /vms/basea >/dev/null
 ID_A=$(field .id)
-check_eq "the VM records its template's kernel" "$KVER" "$(jq -r .kernelVersion "$DATA/vms/$ID_A/vm.json")"
+check_eq "the VM records its template's kernel" "$KVER" "$(jq -r .kernel_version "$DATA/vms/$ID_A/vm.json")"
 check "and QEMU boots that version's files" grep -qF -- "-kernel $DATA/kernel/$KVER/vmlinux" \
-    <<<"$(tr '\0' ' ' </proc/"$(jq -r .pid "$DATA/vms/$ID_A/vm.json")"/cmdline)"
+    <<<"$(tr '\0' ' ' </proc/"$(jq -r .process.pid "$DATA/vms/$ID_A/vm.json")"/cmdline)"
 check_eq "logged in as user, uid 1000" "user 1000" "$(vmssh "$PORT_A" 'echo $(id -un) $(id -u)')"
 check "sudo -n true" vmssh "$PORT_A" sudo -n true
 check_eq "uname -r is the exported kernel's" "$KVER" "$(vmssh "$PORT_A" uname -r)"

@@ -10,14 +10,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 TARGET=$(cd "$1" && pwd)
 . "$HERE/engine-env.sh"
 
-cleanup() {
-    if [ "$FAILED" -gt 0 ] && [ -f "$WORK/daemon.log" ]; then
-        echo "--- daemon log (last 30 lines)"; tail -n 30 "$WORK/daemon.log"
-    fi
-    engine_stop
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'engine_cleanup 30' EXIT
 engine_start || exit 1
 
 # The CLI as a user runs it: in the client namespace, a clean environment, its own home.

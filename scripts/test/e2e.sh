@@ -8,14 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TARGET=$(cd "$1" && pwd)
 . "$HERE/engine-env.sh"
 
-cleanup() {
-    if [ "$FAILED" -gt 0 ] && [ -f "$WORK/daemon.log" ]; then
-        echo "--- daemon log (last 40 lines)"; tail -n 40 "$WORK/daemon.log"
-    fi
-    engine_stop
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap engine_cleanup EXIT
 engine_start || exit 1
 # What a VM leaves on the host: hypervisors, TAPs, VM dirs, nft forwards, listening proxies.
 footprint() {
@@ -56,7 +49,7 @@ check_eq "caddy: other domain" 404 "$(cc alpha.example.com)"
 
 echo "e2e: UDP (mosh) forwarded to the guest's same port"
 vmssh "$A_PORT" "nohup socat UDP-LISTEN:$A_PORT,fork,reuseaddr EXEC:cat >/dev/null 2>&1 &"
-udp_echo() { [ "$(echo ping-$1 | client timeout 3 socat -t 2 - "UDP:192.0.2.1:$1")" = "ping-$1" ]; }
+udp_echo() { [ "$(echo "ping-$1" | client timeout 3 socat -t 2 - "UDP:192.0.2.1:$1")" = "ping-$1" ]; }
 check "UDP to host port $A_PORT echoes from the guest" wait_for 20 udp_echo "$A_PORT"
 
 echo "e2e: snapshot"
@@ -116,6 +109,7 @@ for n in p1 p2 p3; do
         --data-binary "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"$n\"}" "$API/vms" &
     CREATES="$CREATES $!"
 done
+# shellcheck disable=SC2086 # one PID per word
 wait $CREATES
 PORTS=""
 for n in p1 p2 p3; do
@@ -123,8 +117,9 @@ for n in p1 p2 p3; do
     check_eq "parallel create $n exists" 200 "$(status)"
     PORTS="$PORTS $(field .ssh_port)"
 done
+# shellcheck disable=SC2086 # one port per word
 check_eq "distinct ports" 3 "$(echo $PORTS | tr ' ' '\n' | sort -u | wc -l)"
-check_eq "distinct guest addresses" 4 "$(cat "$DATA"/vms/*/vm.json | jq -r .guestAddress | sort -u | wc -l)"
+check_eq "distinct guest addresses" 4 "$(cat "$DATA"/vms/*/vm.json | jq -r .guest_address | sort -u | wc -l)"
 for p in $PORTS; do check "SSH into parallel VM on $p" wait_for 180 ssh_ready "$p"; done
 for n in p1 p2 p3; do api DELETE "/vms/$n" >/dev/null; done
 
@@ -135,31 +130,18 @@ bad() { # bad NAME EXPECTED_STATUS BODY
     check_eq "$1 -> $2" "$2" "$(status)"
     check "$1: error body is JSON" jq -e '.error | type == "string"' "$WORK/body"
 }
+# Every body rule is a unit test (VmRequestsTest); here one case of each status, through the
+# real daemon, to show that a refused create leaves nothing behind.
 bad "missing template" 400 "{\"ssh_public_key\":\"$KEY\"}"
 check_eq "missing template message" "template is required" "$(field .error)"
 bad "unknown template" 404 "{\"template\":\"nope\",\"ssh_public_key\":\"$KEY\"}"
 check_eq "unknown template message" "Template not found" "$(field .error)"
-bad "template traversal" 400 "{\"template\":\"../../etc/passwd\",\"ssh_public_key\":\"$KEY\"}"
-bad "missing key" 400 '{"template":"debian-base"}'
-bad "key with newline" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\\nssh-ed25519 AAAA x\"}"
 bad "key with command= option" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"command=\\\"/bin/sh\\\" $KEY\"}"
-bad "key type mismatch" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"ssh-rsa ${KEY#ssh-ed25519 }\"}"
-bad "not a key" 400 '{"template":"debian-base","ssh_public_key":"hello"}'
-bad "name with traversal" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"../x\"}"
-bad "name with injection" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"a;rm -rf /\"}"
-bad "name uppercase" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"Alpha\"}"
 bad "name in use" 409 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"alpha\"}"
 check_eq "name in use message" "VM name already in use" "$(field .error)"
-bad "vcpu_count 0" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"vcpu_count\":0}"
-bad "vcpu_count 33" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"vcpu_count\":33}"
-bad "vcpu_count 1.5" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"vcpu_count\":1.5}"
-bad "mem as string" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"mem_size_mib\":\"2048\"}"
-bad "mem 64" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"mem_size_mib\":64}"
 bad "disk 0" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"disk_size_gib\":0}"
 check_eq "disk range message" "disk_size_gib must be between 1 and 65536" "$(field .error)"
-bad "template as number" 400 "{\"template\":5,\"ssh_public_key\":\"$KEY\"}"
 bad "malformed JSON" 400 '{"template":'
-bad "JSON array" 400 '[1]'
 bad "body over 64 KiB" 413 "{\"template\":\"debian-base\",\"x\":\"$(head -c 70000 /dev/zero | tr '\0' a)\"}"
 bad "disk larger than free space" 507 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"disk_size_gib\":65000}"
 check "507 message" sh -c "jq -r .error '$WORK/body' | grep -Eq '^Insufficient storage: [0-9.]+GB available, need 65002GB$'"
@@ -167,10 +149,11 @@ check "507 message" sh -c "jq -r .error '$WORK/body' | grep -Eq '^Insufficient s
 HOLDERS=""
 for p in $(seq 22001 22020); do
     [ "$p" = "$A_PORT" ] && continue
-    ip netns exec "$HOST_NS" socat -u TCP-LISTEN:$p,reuseaddr /dev/null >/dev/null 2>&1 &
+    ip netns exec "$HOST_NS" socat -u "TCP-LISTEN:$p,reuseaddr" /dev/null >/dev/null 2>&1 &
     HOLDERS="$HOLDERS $!"
 done
-sleep 0.5
+listening() { [ "$(hostns ss -Hltn 'sport >= :22001 and sport <= :22020' | wc -l)" -ge 20 ]; }
+check "19 holders and alpha's proxy listen on the whole range" wait_for 10 listening
 bad "ports exhausted" 503 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}"
 check "503 names the port range" sh -c "jq -r .error '$WORK/body' | grep -q '22001-22020'"
 for h in $HOLDERS; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
@@ -278,13 +261,13 @@ api POST /vms/nope/stop >/dev/null; check_eq "stop unknown 404" 404 "$(status)"
 api POST /vms/nope/start >/dev/null; check_eq "start unknown 404" 404 "$(status)"
 
 echo "e2e: daemon restart, hypervisor crash, orphans, corrupt record"
-A_PID=$(jq -r .pid "$DATA/vms/$A_ID/vm.json")
+A_PID=$(jq -r .process.pid "$DATA/vms/$A_ID/vm.json")
 daemon_stop
 check "VM survives the daemon's stop" kill -0 "$A_PID"
 daemon_start
 api GET /vms/alpha >/dev/null
 check_eq "re-attached: same id, port, status" "$A_ID $A_PORT running" "$(field .id) $(field .ssh_port) $(field .status)"
-check_eq "same hypervisor process" "$A_PID" "$(jq -r .pid "$DATA/vms/$A_ID/vm.json")"
+check_eq "same hypervisor process" "$A_PID" "$(jq -r .process.pid "$DATA/vms/$A_ID/vm.json")"
 check_eq "SSH through the re-attached port" hello "$(vmssh "$A_PORT" echo hello)"
 daemon_stop
 kill "$A_PID"; for _ in $(seq 1 50); do kill -0 "$A_PID" 2>/dev/null || break; sleep 0.1; done
@@ -295,7 +278,7 @@ mkdir -p "$DATA/vms/vm-00000000dead"   # an interrupted create: directory withou
 daemon_start
 api GET /vms/alpha >/dev/null
 check_eq "crashed VM booted again (AUTOSTART)" running "$(field .status)"
-check "new hypervisor process" test "$(jq -r .pid "$DATA/vms/$A_ID/vm.json")" != "$A_PID"
+check "new hypervisor process" test "$(jq -r .process.pid "$DATA/vms/$A_ID/vm.json")" != "$A_PID"
 check "SSH after autostart" wait_for 120 ssh_ready "$A_PORT"
 check "orphan TAP removed" sh -c "! ip netns exec $HOST_NS ip link show sbx00000000aa >/dev/null 2>&1"
 check "orphan TAP logged" grep -q "removed orphan TAP sbx00000000aa" "$WORK/daemon.log"
@@ -312,7 +295,7 @@ echo "e2e: crash safety (the daemon halts at each step, as if SIGKILLed, then re
 state() {
     api GET /vms >/dev/null
     printf '%s | %s | %s\n' "$(field '[.vms[] | "\(.name):\(.status):\(.ssh_port)"] | join(",")')" \
-        "$(ls "$DATA/templates" | tr '\n' ' ')" "$(footprint)"
+        "$(cd "$DATA/templates" && printf '%s ' *)" "$(footprint)"
 }
 crash() { # crash POINT METHOD PATH [JSON]: run the request on a daemon that halts at POINT
     daemon_stop

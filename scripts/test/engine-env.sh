@@ -42,6 +42,16 @@ engine_stop() {
     ip netns del "$CLIENT_NS" 2>/dev/null
 }
 
+# engine_cleanup [LINES]: the suites' EXIT trap: the daemon log's last LINES (40) when a check
+# failed, then everything engine_start made. Suites with more to undo call it from their trap.
+engine_cleanup() {
+    if [ "${FAILED:-0}" -gt 0 ] && [ -f "$WORK/daemon.log" ]; then
+        echo "--- daemon log (last ${1:-40} lines)"; tail -n "${1:-40}" "$WORK/daemon.log"
+    fi
+    engine_stop
+    rm -rf "$WORK"
+}
+
 engine_start() {
     [ -z "${1:-}" ] || DATA=$1
     "$(dirname "${BASH_SOURCE[0]}")/build-guest.sh" || return 1

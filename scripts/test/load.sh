@@ -13,7 +13,7 @@ DURATION=${2:-60}
 trap 'engine_stop; rm -rf "$WORK"' EXIT
 engine_start || exit 1
 
-fds() { ls /proc/"$DAEMON_PID"/fd | wc -l; }
+fds() { find /proc/"$DAEMON_PID"/fd -mindepth 1 -maxdepth 1 | wc -l; }
 threads() { awk '/^Threads:/{print $2}' /proc/"$DAEMON_PID"/status; }
 # Warm up, then take the resting levels.
 client curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$API/info"
