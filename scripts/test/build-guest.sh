@@ -62,7 +62,7 @@ chmod 0755 initrd/init
 (cd initrd && find . | cpio -o -H newc --quiet | gzip -9n) >initrd.img
 
 # Root filesystem.
-debootstrap --variant=minbase --include=openssh-server,iproute2,sudo,socat bookworm rootfs "$MIRROR" \
+debootstrap --variant=minbase --include=openssh-server,iproute2,sudo,socat,iputils-arping bookworm rootfs "$MIRROR" \
     >debootstrap.log 2>&1 || { tail -20 debootstrap.log; exit 1; }
 chroot rootfs useradd -m -u 1000 -U -s /bin/bash user
 # "*": no password login, yet not "locked" for sshd with UsePAM no.

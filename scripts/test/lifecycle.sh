@@ -98,11 +98,18 @@ for path in $PURGED; do
     check "before purge: $path exists" ct test -e "$path"
 done
 check "before purge: br0 exists" ct ip link show br0
+for table in "inet scalebox" "bridge scalebox"; do
+    # shellcheck disable=SC2086 # family and name are two words
+    check "before purge: nftables table $table exists" ct nft list table $table
+done
 check "apt-get purge" ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q scalebox
 for path in $PURGED /etc/systemd/system/scaleboxd.service; do
     check "purge removed $path" sh -c "! nsenter -t $CT_PID -a test -e $path"
 done
 check "purge removed br0" sh -c "! nsenter -t $CT_PID -a ip link show br0"
+for table in "inet scalebox" "bridge scalebox"; do
+    check "purge removed nftables table $table" sh -c "! nsenter -t $CT_PID -a nft list table $table"
+done
 check_eq "package gone from dpkg" "" "$(ct dpkg-query -W -f='${db:Status-Status}' scalebox 2>/dev/null | grep -v not-installed)"
 
 summary lifecycle

@@ -36,6 +36,11 @@ public record Cidr(int address, int prefix) {
         return network() | ~netmask();
     }
 
+    /** The network in CIDR form, e.g. 10.0.0.0/8 for 10.1.2.3/8. */
+    public String networkText() {
+        return Ipv4.format(network()) + "/" + prefix;
+    }
+
     public String addressText() {
         return Ipv4.format(address);
     }

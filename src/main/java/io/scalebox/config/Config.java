@@ -3,6 +3,7 @@ package io.scalebox.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,6 +37,9 @@ public record Config(
         Set<String> protectedTemplates,
         boolean autostart,
         Duration vmStopTimeout,
+        List<Cidr> guestEgressAllow,
+        List<Cidr> guestEgressDeny,
+        List<String> guestDns,
         LogLevel logLevel) {
 
     /** debian-base is protected whatever PROTECTED_TEMPLATES says (api.md). */
@@ -43,6 +47,9 @@ public record Config(
 
     public Config {
         protectedTemplates = Set.copyOf(protectedTemplates);
+        guestEgressAllow = List.copyOf(guestEgressAllow);
+        guestEgressDeny = List.copyOf(guestEgressDeny);
+        guestDns = List.copyOf(guestDns);
     }
 
     public boolean isProtected(String template) {
@@ -84,6 +91,9 @@ public record Config(
         m.put("PROTECTED_TEMPLATES", String.join(",", new java.util.TreeSet<>(protectedTemplates)));
         m.put("AUTOSTART", String.valueOf(autostart));
         m.put("VM_STOP_TIMEOUT", String.valueOf(vmStopTimeout.toSeconds()));
+        m.put("GUEST_EGRESS_ALLOW", String.join(",", guestEgressAllow.stream().map(Cidr::networkText).toList()));
+        m.put("GUEST_EGRESS_DENY", String.join(",", guestEgressDeny.stream().map(Cidr::networkText).toList()));
+        m.put("GUEST_DNS", String.join(",", guestDns));
         m.put("LOG_LEVEL", logLevel.key());
         return m;
     }

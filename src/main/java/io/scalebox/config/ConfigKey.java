@@ -32,6 +32,9 @@ public enum ConfigKey {
     PROTECTED_TEMPLATES("debian-base"),
     AUTOSTART("true"),
     VM_STOP_TIMEOUT("30"),
+    GUEST_EGRESS_ALLOW(""),
+    GUEST_EGRESS_DENY(""),
+    GUEST_DNS(""),
     LOG_LEVEL("info");
 
     private final String defaultValue;

@@ -93,6 +93,9 @@ public final class ConfigParser {
         Boolean autostart = value(ConfigKey.AUTOSTART, "true or false", ConfigParser::bool);
         // Seconds a guest gets to power off before it is forced; an hour bounds a stuck stop.
         int stopTimeout = integer(ConfigKey.VM_STOP_TIMEOUT, 1, 3600);
+        List<Cidr> egressAllow = cidrList(ConfigKey.GUEST_EGRESS_ALLOW);
+        List<Cidr> egressDeny = cidrList(ConfigKey.GUEST_EGRESS_DENY);
+        List<String> guestDns = addressList(ConfigKey.GUEST_DNS, 2);
         LogLevel logLevel = enumValue(ConfigKey.LOG_LEVEL, LogLevel.class);
 
         if (!errors.isEmpty()) {
@@ -100,7 +103,7 @@ public final class ConfigParser {
         }
         return new Config(apiPort, apiBind, token, dataDir, kernel, initrd, baseDomain, hostIp, hypervisor,
                 firecracker, qemu, accel, bridge, bridgeAddress, portMin, portMax, defVcpu, defMem, maxVcpu,
-                maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), logLevel);
+                maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), egressAllow, egressDeny, guestDns, logLevel);
     }
 
     /** The raw value for the key, or its default when absent; null when absent without default. */
@@ -187,6 +190,44 @@ public final class ConfigParser {
             names.add(name);
         }
         return names;
+    }
+
+    /** Comma-separated IPv4 networks (a.b.c.d/p, or an address for /32); empty: none. */
+    private List<Cidr> cidrList(ConfigKey key) {
+        String v = raw(key);
+        List<Cidr> out = new ArrayList<>();
+        if (v == null || v.isBlank()) {
+            return out;
+        }
+        for (String part : v.split(",", -1)) {
+            String s = part.trim();
+            Cidr c = s.contains("/") ? Cidr.parse(s) : Ipv4.parse(s) == null ? null : new Cidr(Ipv4.parse(s), 32);
+            if (c == null) {
+                errors.add(new ConfigError(key.name(), v,
+                        "comma-separated IPv4 networks such as 10.20.0.0/16 or addresses such as 192.0.2.7"));
+                return List.of();
+            }
+            out.add(c);
+        }
+        return out;
+    }
+
+    /** Comma-separated IPv4 addresses, at most {@code max}; empty: none. */
+    private List<String> addressList(ConfigKey key, int max) {
+        String v = raw(key);
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isBlank()) {
+            return out;
+        }
+        for (String part : v.split(",", -1)) {
+            String s = part.trim();
+            if (Ipv4.parse(s) == null || out.size() == max) {
+                errors.add(new ConfigError(key.name(), v, "empty or 1 to " + max + " comma-separated IPv4 addresses"));
+                return List.of();
+            }
+            out.add(s);
+        }
+        return out;
     }
 
     private static Path absolutePath(String s) {

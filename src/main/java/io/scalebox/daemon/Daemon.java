@@ -34,8 +34,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -44,6 +49,8 @@ public final class Daemon {
     private static final Logger LOG = LogManager.getLogger(Daemon.class);
     private static final Path PROC = Path.of("/proc");
     private static final Path RUN_DIR = Path.of("/run/scalebox");
+    /** How often the firewall tables are checked against what the daemon last wrote. */
+    private static final Duration FIREWALL_CHECK = Duration.ofSeconds(10);
 
     private final Config config;
     private final int port;
@@ -51,6 +58,7 @@ public final class Daemon {
     private Network network;
     private VmManager manager;
     private ApiServer server;
+    private ScheduledExecutorService guard;
 
     /**
      * @param hostSetup false for --self-test: no bridge, nftables or recovery (needs no root)
@@ -93,15 +101,32 @@ public final class Daemon {
                 : new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher, QemuHypervisor.hostTscKhz(PROC));
         KernelStore kernels = new KernelStore(config.dataDir().resolve("kernel"),
                 new GuestKernel(config.kernelPath(), config.initrdPath()));
+        // GUEST_DNS, else the host's upstream resolvers (read again at each use: they may change).
         Resolvers resolvers = Resolvers.host();
-        Host host = new Host(network, new Firewall(config.bridgeName(), config.bridgeAddress()),
-                new Ext4Images(cloner), TcpProxy::new, hypervisor, launcher, FaultPoints.fromEnvironment());
+        Supplier<List<String>> guestDns = config.guestDns().isEmpty() ? resolvers::nameservers : config::guestDns;
+        Firewall firewall = new Firewall(config.bridgeName(), config.bridgeAddress(), config.guestEgressAllow(),
+                config.guestEgressDeny(), guestDns);
+        Host host = new Host(network, firewall, new Ext4Images(cloner), TcpProxy::new, hypervisor, launcher,
+                FaultPoints.fromEnvironment());
         manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
-                new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()),
-                resolvers::nameservers);
+                new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns);
         if (hostSetup) {
             network.ensureBridge();
             manager.recover();
+            if (firewall.hostForwardDrops()) {
+                LOG.warn("the host's iptables FORWARD chain drops by default (Docker sets this): VMs have no network"
+                        + " until it lets the bridge through, e.g. iptables -I DOCKER-USER -i {} -j ACCEPT;"
+                        + " iptables -I DOCKER-USER -o {} -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT",
+                        config.bridgeName(), config.bridgeName());
+            }
+            // Someone may flush the ruleset (a firewall reload, nft flush ruleset): put ours back.
+            guard = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "firewall-guard");
+                t.setDaemon(true);
+                return t;
+            });
+            guard.scheduleWithFixedDelay(manager::repairFirewall, FIREWALL_CHECK.toSeconds(),
+                    FIREWALL_CHECK.toSeconds(), TimeUnit.SECONDS);
         }
         List<Route> routes = new ArrayList<>();
         routes.addAll(new SystemResource(config, Version.current(), hostIp, new HostStats(PROC), templates,
@@ -124,6 +149,9 @@ public final class Daemon {
 
     /** Stops serving; VMs keep running and are re-attached at the next start. */
     public void stop() {
+        if (guard != null) {
+            guard.shutdownNow();
+        }
         if (server != null) {
             server.stop();
         }

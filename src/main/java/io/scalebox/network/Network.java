@@ -61,6 +61,9 @@ public final class Network implements TapDevices {
         ip("tuntap", "add", "dev", tap, "mode", "tap");
         try {
             ip("link", "set", tap, "master", bridge);
+            // An isolated bridge port forwards only to non-isolated ones (the host): no frame goes
+            // from one guest to another, whatever the firewall tables say.
+            ip("link", "set", "dev", tap, "type", "bridge_slave", "isolated", "on");
             ip("link", "set", tap, "up");
         } catch (CommandException e) {
             deleteTap(tap);

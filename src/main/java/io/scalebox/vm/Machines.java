@@ -99,10 +99,19 @@ final class Machines {
         }
     }
 
-    /** Rewrites the forwarding table from these VMs. */
+    /** Rewrites the firewall tables from these VMs. */
     void applyForwards(List<Vm> vms) throws CommandException {
-        host.firewall().apply(vms.stream()
-                .map(v -> new ForwardingTable.Forward(v.id(), Ipv4.parse(v.guestAddress()), v.sshPort())).toList());
+        host.firewall().apply(vms.stream().map(v -> new ForwardingTable.Guest(v.id(), v.tap(), v.mac(),
+                Ipv4.parse(v.guestAddress()), v.sshPort())).toList());
+    }
+
+    /** Rewrites the firewall tables when someone flushed or edited them; true when it had to. */
+    boolean repairForwards(List<Vm> vms) throws CommandException {
+        if (host.firewall().intact()) {
+            return false;
+        }
+        applyForwards(vms);
+        return true;
     }
 
     /** Closes the proxies (the daemon stops; VMs keep running). */

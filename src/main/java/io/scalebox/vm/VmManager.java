@@ -9,12 +9,15 @@ import io.scalebox.storage.TemplateStore;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The engine as the API sees it: looks VMs up and hands each operation to the part that owns
  * it ({@link Lifecycle}, {@link Snapshots}, {@link Recovery}).
  */
 public final class VmManager {
+    private static final Logger LOG = LogManager.getLogger(VmManager.class);
     private final VmRegistry registry = new VmRegistry();
     private final Machines machines;
     private final Lifecycle lifecycle;
@@ -73,6 +76,20 @@ public final class VmManager {
     /** At the daemon's start: re-attach, recover, reconcile. */
     public void recover() throws IOException, CommandException {
         recovery.recover();
+    }
+
+    /**
+     * Restores scalebox's firewall tables if they were flushed or edited since the last change
+     * (the daemon checks periodically). One warning line when it had to.
+     */
+    public void repairFirewall() {
+        try {
+            if (machines.repairForwards(registry.list())) {
+                LOG.warn("scalebox's nftables tables were flushed or changed by someone else; restored them");
+            }
+        } catch (CommandException e) {
+            LOG.error("cannot restore scalebox's nftables tables: {}", e.getMessage());
+        }
     }
 
     /** Closes the VMs' ports (the daemon stops; VMs keep running). */

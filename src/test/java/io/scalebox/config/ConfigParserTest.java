@@ -59,6 +59,8 @@ class ConfigParserTest {
         assertEquals(Set.of("debian-base"), c.protectedTemplates());
         assertTrue(c.autostart());
         assertEquals(Duration.ofSeconds(30), c.vmStopTimeout());
+        assertEquals(List.of(), c.guestEgressAllow());
+        assertEquals(List.of(), c.guestDns());
         assertEquals(LogLevel.INFO, c.logLevel());
     }
 
@@ -71,7 +73,8 @@ class ConfigParserTest {
                 "BRIDGE_ADDRESS", "10.77.0.1/24", "PORT_MIN", "40000", "PORT_MAX", "40010",
                 "DEFAULT_VCPU_COUNT", "1", "DEFAULT_MEM_SIZE_MIB", "256", "MAX_VCPU_COUNT", "4",
                 "MAX_MEM_SIZE_MIB", "4096", "MAX_DISK_SIZE_GIB", "20", "PROTECTED_TEMPLATES", "a, b_2,c-3",
-                "AUTOSTART", "FALSE", "VM_STOP_TIMEOUT", "5", "LOG_LEVEL", "debug"));
+                "AUTOSTART", "FALSE", "VM_STOP_TIMEOUT", "5", "LOG_LEVEL", "debug",
+                "GUEST_EGRESS_ALLOW", "10.20.0.5/16, 192.0.2.7", "GUEST_EGRESS_DENY", "8.8.8.0/24", "GUEST_DNS", "1.1.1.1"));
         assertEquals(9090, c.apiPort());
         assertEquals("127.0.0.1", c.apiBind());
         assertEquals(Path.of("/srv/sb/templates"), c.templatesDir());
@@ -97,6 +100,9 @@ class ConfigParserTest {
         assertTrue(c.isProtected("b_2"));
         assertFalse(c.autostart());
         assertEquals(Duration.ofSeconds(5), c.vmStopTimeout());
+        assertEquals(List.of("10.20.0.0/16", "192.0.2.7/32"), c.guestEgressAllow().stream().map(Cidr::networkText).toList());
+        assertEquals(List.of("8.8.8.0/24"), c.guestEgressDeny().stream().map(Cidr::networkText).toList());
+        assertEquals(List.of("1.1.1.1"), c.guestDns());
         assertEquals(LogLevel.DEBUG, c.logLevel());
     }
 
@@ -126,7 +132,8 @@ class ConfigParserTest {
         "MAX_DISK_SIZE_GIB|65537",
         "PROTECTED_TEMPLATES|ok,../etc", "PROTECTED_TEMPLATES|a,,b", "PROTECTED_TEMPLATES|'a b'",
         "AUTOSTART|yes", "AUTOSTART|''",
-        "VM_STOP_TIMEOUT|0", "VM_STOP_TIMEOUT|3601", "VM_STOP_TIMEOUT|30s", "VM_STOP_TIMEOUT|''",
+        "GUEST_EGRESS_ALLOW|10.0.0.0/33", "GUEST_EGRESS_ALLOW|example.com", "GUEST_EGRESS_DENY|1.2.3.4/8,,",
+        "GUEST_DNS|1.1.1.1,8.8.8.8,9.9.9.9", "GUEST_DNS|dns.example", "VM_STOP_TIMEOUT|0", "VM_STOP_TIMEOUT|3601", "VM_STOP_TIMEOUT|30s", "VM_STOP_TIMEOUT|''",
         "LOG_LEVEL|verbose", "LOG_LEVEL|''",
     })
     void badValueIsReportedWithKeyValueAndExpectation(String key, String value) {

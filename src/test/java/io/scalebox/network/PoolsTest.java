@@ -47,20 +47,6 @@ class PoolsTest {
     }
 
     @Test
-    void rulesetHasNatForwardsAndNothingForOtherTables() {
-        Firewall fw = new Firewall("br0", Cidr.parse("172.16.0.1/16"));
-        String rules = fw.ruleset(java.util.List.of(new Firewall.Forward("vm-0123456789ab", Ipv4.parse("172.16.0.2"), 22001)));
-        assertTrue(rules.startsWith("table inet scalebox\ndelete table inet scalebox\n"), "atomic replace");
-        assertTrue(rules.contains("udp dport 22001 dnat ip to 172.16.0.2:22001 comment \"vm-0123456789ab\""));
-        assertTrue(rules.contains("ip saddr 172.16.0.0/16 ip daddr != 172.16.0.0/16 masquerade"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("table (\\S+ \\S+)").matcher(rules);
-        while (m.find()) {
-            assertEquals("inet scalebox", m.group(1), "no other table is named");
-        }
-        assertTrue(fw.ruleset(java.util.List.of()).contains("udp dport { 0 }"), "valid with no VM");
-    }
-
-    @Test
     void tapNamesFitTheKernelLimit() {
         assertEquals("sbx0123456789", Network.tapName("vm-0123456789ab"));
         assertTrue(Network.tapName("vm-0123456789ab").length() <= 15);

@@ -45,7 +45,9 @@ final class FakeHost {
     final Set<String> stoppedUnits = ConcurrentHashMap.newKeySet();
     final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     volatile Set<String> tableIds = new TreeSet<>();
-    volatile List<ForwardingTable.Forward> forwards = List.of();
+    volatile List<ForwardingTable.Guest> forwards = List.of();
+    /** Whether the firewall tables are as last applied (a test "flushes" them by clearing it). */
+    volatile boolean tablesIntact = true;
     private final AtomicLong pids = new AtomicLong(100_000);
 
     private void maybeFail(String action) throws CommandException {
@@ -75,10 +77,16 @@ final class FakeHost {
         };
         ForwardingTable firewall = new ForwardingTable() {
             @Override
-            public void apply(Collection<Forward> f) throws CommandException {
+            public void apply(Collection<Guest> f) throws CommandException {
                 maybeFail("firewall");
                 forwards = List.copyOf(f);
-                tableIds = new TreeSet<>(f.stream().map(Forward::vmId).toList());
+                tableIds = new TreeSet<>(f.stream().map(Guest::vmId).toList());
+                tablesIntact = true;
+            }
+
+            @Override
+            public boolean intact() {
+                return tablesIntact;
             }
 
             @Override

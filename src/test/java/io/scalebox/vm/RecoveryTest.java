@@ -151,4 +151,18 @@ class RecoveryTest extends EngineTest {
         assertEquals(Vm.Status.running, started.status());
         assertTrue(Files.readString(dir.resolve("vm.json")).contains("\"version\": 2"), "rewritten as version 2");
     }
+
+    @Test
+    void flushedFirewallTablesAreRestored() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        long applies = fake.calls.stream().filter("firewall"::equals).count();
+        m.repairFirewall();
+        assertEquals(applies, fake.calls.stream().filter("firewall"::equals).count(), "intact tables are left alone");
+        fake.tablesIntact = false;
+        fake.tableIds = Set.of();
+        m.repairFirewall();
+        assertTrue(fake.tablesIntact);
+        assertEquals(Set.of(vm.id()), fake.tableIds, "rewritten from the records");
+    }
 }
