@@ -1,14 +1,14 @@
 package io.scalebox.api;
 
 import io.scalebox.vm.VmException;
-
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
@@ -17,14 +17,17 @@ import java.util.List;
 import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.xnio.Options;
 
 /**
- * The HTTP front: authentication, routing, body limits and the JSON error contract.
- * Handlers run on worker threads and only ever see a {@link Request}.
+ * The HTTP front: authentication, routing, limits and the JSON error contract. Handlers run on
+ * worker threads and only ever see a {@link Request}.
  */
 public final class ApiServer implements HttpHandler {
     /** api.md: bodies over 64 KiB are refused. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
+    static final int MAX_HEADER_BYTES = 16 * 1024;
+    static final int MAX_CONNECTIONS = 10_000;
     private static final Logger LOG = LogManager.getLogger(ApiServer.class);
 
     private final Router router;
@@ -40,12 +43,24 @@ public final class ApiServer implements HttpHandler {
         this.router = new Router(routes);
     }
 
-    /** Binds and serves; throws when the address cannot be bound. */
+    /**
+     * Binds and serves; throws when the address cannot be bound. Clients are untrusted: headers
+     * are capped at 16 KiB and must arrive within 10 s, a connection without a request is closed
+     * after 30 s and any connection idle for 60 s; past 10,000 connections new ones wait in the
+     * backlog. Bodies are received on the I/O threads, so a slow client never holds a worker.
+     */
     public synchronized void start() {
         undertow = Undertow.builder()
                 .addHttpListener(port, bind)
                 .setIoThreads(2)
                 .setWorkerThreads(64)
+                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 30_000)
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, 60_000)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) MAX_BODY_BYTES)
+                .setSocketOption(Options.CONNECTION_HIGH_WATER, MAX_CONNECTIONS)
+                .setSocketOption(Options.CONNECTION_LOW_WATER, MAX_CONNECTIONS)
                 .setHandler(this)
                 .build();
         undertow.start();
@@ -63,73 +78,80 @@ public final class ApiServer implements HttpHandler {
         }
     }
 
+    /**
+     * On an I/O thread: route and authenticate (cheap, and nobody unauthenticated gets a body
+     * read), receive the body without blocking, then run the handler on a worker.
+     */
     @Override
     public void handleRequest(HttpServerExchange exchange) {
-        if (exchange.isInIoThread()) {
-            exchange.dispatch(this);
-            return;
-        }
         long started = System.nanoTime();
         String method = exchange.getRequestMethod().toString();
         String path = exchange.getRequestPath();
+        Router.Match match;
+        try {
+            match = router.route(method, path);
+            if (!match.open()) {
+                authenticator.check(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+            }
+            if (!match.found()) {
+                if (match.allowed().isEmpty()) {
+                    throw ApiException.notFound("Not found");
+                }
+                throw new ApiException(405, "Method " + method + " not allowed",
+                        Map.of("Allow", String.join(", ", match.allowed())));
+            }
+            if (exchange.getRequestContentLength() > MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+        } catch (ApiException e) {
+            fail(exchange, e, method, path, started);
+            return;
+        }
+        Receiver receiver = exchange.getRequestReceiver();
+        receiver.setMaxBufferSize(MAX_BODY_BYTES);
+        receiver.receiveFullBytes(
+                (ex, body) -> ex.dispatch(() -> run(ex, match, body, method, path, started)),
+                (ex, e) -> fail(ex, e instanceof RequestTooBigException ? tooLarge()
+                        : ApiException.badRequest("Could not read request body: " + e.getMessage()), method, path,
+                        started));
+    }
+
+    private void run(HttpServerExchange exchange, Router.Match match, byte[] body, String method, String path,
+                     long started) {
         int status;
         try {
+            Map<String, String> query = new HashMap<>();
+            for (Map.Entry<String, Deque<String>> q : exchange.getQueryParameters().entrySet()) {
+                query.put(q.getKey(), q.getValue().peekFirst());
+            }
             Response response;
             try {
-                response = dispatch(exchange, method, path);
+                response = match.route().handler().handle(new Request(match.params(), query, body));
             } catch (VmException e) {
                 throw ApiException.from(e);
             }
             status = response.status();
             send(exchange, status, response.body() == null ? null : Json.GSON.toJson(response.body()));
         } catch (ApiException e) {
-            status = e.status();
-            e.headers().forEach((k, v) -> exchange.getResponseHeaders().put(new HttpString(k), v));
-            send(exchange, status, error(e.getMessage()));
+            fail(exchange, e, method, path, started);
+            return;
         } catch (RuntimeException e) {
             status = 500;
             LOG.error("{} {} failed", method, path, e);
             send(exchange, status, error("Internal server error"));
         }
+        logTiming(method, path, status, started);
+    }
+
+    private static void fail(HttpServerExchange exchange, ApiException e, String method, String path, long started) {
+        e.headers().forEach((k, v) -> exchange.getResponseHeaders().put(new HttpString(k), v));
+        send(exchange, e.status(), error(e.getMessage()));
+        logTiming(method, path, e.status(), started);
+    }
+
+    private static void logTiming(String method, String path, int status, long started) {
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} {} {} {}ms", method, path, status, (System.nanoTime() - started) / 1_000_000);
-        }
-    }
-
-    private Response dispatch(HttpServerExchange exchange, String method, String path)
-            throws ApiException, VmException {
-        Router.Match match = router.route(method, path);
-        if (!match.open()) {
-            authenticator.check(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
-        }
-        if (!match.found()) {
-            if (match.allowed().isEmpty()) {
-                throw ApiException.notFound("Not found");
-            }
-            throw new ApiException(405, "Method " + method + " not allowed",
-                    Map.of("Allow", String.join(", ", match.allowed())));
-        }
-        byte[] body = readBody(exchange);
-        Map<String, String> query = new HashMap<>();
-        for (Map.Entry<String, Deque<String>> q : exchange.getQueryParameters().entrySet()) {
-            query.put(q.getKey(), q.getValue().peekFirst());
-        }
-        return match.route().handler().handle(new Request(match.params(), query, body));
-    }
-
-    private static byte[] readBody(HttpServerExchange exchange) throws ApiException {
-        if (exchange.getRequestContentLength() > MAX_BODY_BYTES) {
-            throw tooLarge();
-        }
-        exchange.startBlocking();
-        try (InputStream in = exchange.getInputStream()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw tooLarge();
-            }
-            return body;
-        } catch (IOException e) {
-            throw ApiException.badRequest("Could not read request body: " + e.getMessage());
         }
     }
 

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /** {@code GET /health} and {@code GET /info}. */
 public final class SystemResource {
@@ -22,10 +23,13 @@ public final class SystemResource {
     private final IntSupplier vmCount;
     private final String cloneMode;
     private final HypervisorKind hypervisor;
+    private final LongSupplier committed;
 
     /** @param hypervisor the backend in use, decided once at start (HYPERVISOR=auto resolved) */
     public SystemResource(Config config, String version, String hostIp, HostStats stats, TemplateStore templates,
-                          GuestKernel kernel, IntSupplier vmCount, String cloneMode, HypervisorKind hypervisor) {
+                          GuestKernel kernel, IntSupplier vmCount, LongSupplier committed, String cloneMode,
+                          HypervisorKind hypervisor) {
+        this.committed = committed;
         this.hypervisor = hypervisor;
         this.cloneMode = cloneMode;
         this.kernel = kernel;
@@ -66,7 +70,8 @@ public final class SystemResource {
                     "accel", hypervisor.accel(config),
                     "version", version,
                     "storage", Json.object("total_gb", Json.gb(disk.total()), "used_gb", Json.gb(disk.used()),
-                            "free_gb", Json.gb(disk.free())),
+                            "free_gb", Json.gb(disk.free()), "committed_gb", Json.gb(committed.getAsLong()),
+                            "overcommit", config.diskOvercommit()),
                     "memory", Json.object("total_gb", Json.gb(mem.total()), "free_gb", Json.gb(mem.free())),
                     "cpu_percent", stats.cpuPercent(),
                     "disk_clone", cloneMode,

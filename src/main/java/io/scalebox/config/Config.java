@@ -37,6 +37,8 @@ public record Config(
         Set<String> protectedTemplates,
         boolean autostart,
         Duration vmStopTimeout,
+        double diskOvercommit,
+        int consoleLogMaxKib,
         List<Cidr> guestEgressAllow,
         List<Cidr> guestEgressDeny,
         List<String> guestDns,
@@ -91,6 +93,8 @@ public record Config(
         m.put("PROTECTED_TEMPLATES", String.join(",", new java.util.TreeSet<>(protectedTemplates)));
         m.put("AUTOSTART", String.valueOf(autostart));
         m.put("VM_STOP_TIMEOUT", String.valueOf(vmStopTimeout.toSeconds()));
+        m.put("DISK_OVERCOMMIT", String.valueOf(diskOvercommit));
+        m.put("CONSOLE_LOG_MAX_KIB", String.valueOf(consoleLogMaxKib));
         m.put("GUEST_EGRESS_ALLOW", String.join(",", guestEgressAllow.stream().map(Cidr::networkText).toList()));
         m.put("GUEST_EGRESS_DENY", String.join(",", guestEgressDeny.stream().map(Cidr::networkText).toList()));
         m.put("GUEST_DNS", String.join(",", guestDns));

@@ -32,6 +32,8 @@ public enum ConfigKey {
     PROTECTED_TEMPLATES("debian-base"),
     AUTOSTART("true"),
     VM_STOP_TIMEOUT("30"),
+    DISK_OVERCOMMIT("1.0"),
+    CONSOLE_LOG_MAX_KIB("1024"),
     GUEST_EGRESS_ALLOW(""),
     GUEST_EGRESS_DENY(""),
     GUEST_DNS(""),

@@ -93,6 +93,15 @@ public final class ConfigParser {
         Boolean autostart = value(ConfigKey.AUTOSTART, "true or false", ConfigParser::bool);
         // Seconds a guest gets to power off before it is forced; an hour bounds a stuck stop.
         int stopTimeout = integer(ConfigKey.VM_STOP_TIMEOUT, 1, 3600);
+        // 1.0: every VM's disk may grow to its full size; more lets sparse disks share the space.
+        Double overcommit = value(ConfigKey.DISK_OVERCOMMIT, "a ratio from 1.0 to 100.0, e.g. 1.5", s -> {
+            if (!s.matches("[0-9]{1,3}(\\.[0-9]{1,3})?")) {
+                return null;
+            }
+            double d = Double.parseDouble(s);
+            return d >= 1.0 && d <= 100.0 ? d : null;
+        });
+        int consoleMax = integer(ConfigKey.CONSOLE_LOG_MAX_KIB, 64, 1024 * 1024);
         List<Cidr> egressAllow = cidrList(ConfigKey.GUEST_EGRESS_ALLOW);
         List<Cidr> egressDeny = cidrList(ConfigKey.GUEST_EGRESS_DENY);
         List<String> guestDns = addressList(ConfigKey.GUEST_DNS, 2);
@@ -103,7 +112,7 @@ public final class ConfigParser {
         }
         return new Config(apiPort, apiBind, token, dataDir, kernel, initrd, baseDomain, hostIp, hypervisor,
                 firecracker, qemu, accel, bridge, bridgeAddress, portMin, portMax, defVcpu, defMem, maxVcpu,
-                maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), egressAllow, egressDeny, guestDns, logLevel);
+                maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), overcommit == null ? 1.0 : overcommit, consoleMax, egressAllow, egressDeny, guestDns, logLevel);
     }
 
     /** The raw value for the key, or its default when absent; null when absent without default. */

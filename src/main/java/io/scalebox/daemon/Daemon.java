@@ -20,9 +20,10 @@ import io.scalebox.network.Firewall;
 import io.scalebox.network.Network;
 import io.scalebox.network.PortPool;
 import io.scalebox.network.Resolvers;
-import io.scalebox.network.TcpProxy;
+import io.scalebox.network.ProxyLoop;
 import io.scalebox.storage.DiskCloner;
 import io.scalebox.storage.Ext4Images;
+import io.scalebox.storage.SpaceProbe;
 import io.scalebox.storage.GuestKernel;
 import io.scalebox.storage.KernelStore;
 import io.scalebox.storage.TemplateStore;
@@ -59,6 +60,7 @@ public final class Daemon {
     private VmManager manager;
     private ApiServer server;
     private ScheduledExecutorService guard;
+    private ProxyLoop proxies;
 
     /**
      * @param hostSetup false for --self-test: no bridge, nftables or recovery (needs no root)
@@ -106,8 +108,9 @@ public final class Daemon {
         Supplier<List<String>> guestDns = config.guestDns().isEmpty() ? resolvers::nameservers : config::guestDns;
         Firewall firewall = new Firewall(config.bridgeName(), config.bridgeAddress(), config.guestEgressAllow(),
                 config.guestEgressDeny(), guestDns);
-        Host host = new Host(network, firewall, new Ext4Images(cloner), TcpProxy::new, hypervisor, launcher,
-                FaultPoints.fromEnvironment());
+        proxies = new ProxyLoop(ProxyLoop.DEFAULT);
+        Host host = new Host(network, firewall, new Ext4Images(cloner), SpaceProbe.host(), proxies, hypervisor,
+                launcher, FaultPoints.fromEnvironment());
         manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns);
         if (hostSetup) {
@@ -119,18 +122,20 @@ public final class Daemon {
                         + " iptables -I DOCKER-USER -o {} -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT",
                         config.bridgeName(), config.bridgeName());
             }
-            // Someone may flush the ruleset (a firewall reload, nft flush ruleset): put ours back.
+            // Housekeeping: someone may flush the ruleset (a firewall reload, nft flush ruleset), put
+            // ours back; guests may flood their consoles, cut the logs down.
             guard = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "firewall-guard");
+                Thread t = new Thread(r, "housekeeping");
                 t.setDaemon(true);
                 return t;
             });
             guard.scheduleWithFixedDelay(manager::repairFirewall, FIREWALL_CHECK.toSeconds(),
                     FIREWALL_CHECK.toSeconds(), TimeUnit.SECONDS);
+            guard.scheduleWithFixedDelay(manager::capConsoleLogs, 1, 1, TimeUnit.SECONDS);
         }
         List<Route> routes = new ArrayList<>();
         routes.addAll(new SystemResource(config, Version.current(), hostIp, new HostStats(PROC), templates,
-                kernels.configured(), manager::count, cloner.mode().key(), kind).routes());
+                kernels.configured(), manager::count, manager::committedBytes, cloner.mode().key(), kind).routes());
         routes.addAll(new VmResource(config, manager, hostIp).routes());
         routes.addAll(new TemplateResource(config, templates, manager).routes());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken()), routes);
@@ -157,6 +162,9 @@ public final class Daemon {
         }
         if (manager != null) {
             manager.detach();
+        }
+        if (proxies != null) {
+            proxies.close();
         }
     }
 }

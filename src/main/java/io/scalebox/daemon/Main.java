@@ -13,11 +13,14 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -151,6 +154,7 @@ public final class Main {
         }
         Configurator.setRootLevel(Level.valueOf(config.logLevel().name()));
         warnUnknownKeys(log, fileForWarnings);
+        warnIfReadableByOthers(log, fileForWarnings);
 
         Daemon daemon = new Daemon(config, config.apiPort(), true);
         try {
@@ -195,6 +199,19 @@ public final class Main {
             }
         } catch (IOException e) {
             log.warn("config: cannot read {} to check for unknown keys: {}", file, e.getMessage());
+        }
+    }
+
+    /** The file holds the API token: anyone who can read it controls every VM. */
+    static void warnIfReadableByOthers(Logger log, Path file) {
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+            if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ)) {
+                log.warn("config: {} is readable by other users ({}) and holds the API token; run: chmod 600 {}",
+                        file, PosixFilePermissions.toString(p), file);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // not there (--config elsewhere) or not POSIX: nothing to say
         }
     }
 

@@ -1,5 +1,6 @@
 package io.scalebox.daemon;
 
+import io.scalebox.host.ChildEnvironment;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +40,12 @@ public final class SystemdNotifier {
         List<String> cmd = new ArrayList<>(List.of("systemd-notify", "--pid=" + ProcessHandle.current().pid()));
         cmd.addAll(fields);
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            // Only what systemd-notify needs: not the token systemd put into the daemon's environment.
+            ChildEnvironment.applyTo(builder.environment());
+            builder.environment().put("NOTIFY_SOCKET", socket);
+            Process p = builder.start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 LOG.warn("systemd-notify {} timed out", fields.get(0));

@@ -12,7 +12,10 @@ import org.apache.commons.exec.ExecuteException;
 import org.apache.commons.exec.ExecuteWatchdog;
 import org.apache.commons.exec.PumpStreamHandler;
 
-/** Runs a host tool (ip, nft, debugfs, …) to completion with a time limit; no shell involved. */
+/**
+ * Runs a host tool (ip, nft, debugfs, …) to completion with a time limit; no shell involved,
+ * and only {@link ChildEnvironment}'s variables.
+ */
 public final class Command {
     private Command() {
     }
@@ -43,7 +46,7 @@ public final class Command {
         executor.setWatchdog(watchdog);
         executor.setExitValues(okExitValues);
         try {
-            executor.execute(cmd);
+            executor.execute(cmd, ChildEnvironment.minimal());
             return out.toString(StandardCharsets.UTF_8);
         } catch (ExecuteException e) {
             String why = watchdog.killedProcess() ? "timed out after " + timeout.toSeconds() + "s"

@@ -1,5 +1,6 @@
 package io.scalebox.hypervisor;
 
+import io.scalebox.host.ChildEnvironment;
 import io.scalebox.host.Command;
 import io.scalebox.host.CommandException;
 import java.io.IOException;
@@ -81,7 +82,9 @@ public final class ProcessLauncher implements VmProcesses {
                         "--property=MemoryMax=" + (spec.memSizeMib() + 256) + "M",
                         "--property=CPUQuota=" + (spec.vcpuCount() * 100) + "%",
                         "--property=StandardOutput=append:" + log,
-                        "--property=StandardError=append:" + log));
+                        "--property=StandardError=append:" + log,
+                        // What the hypervisor writes (console, sockets) is the VM's own.
+                        "--property=UMask=0077"));
                 run.addAll(stopProperties(spec, kind));
                 run.add("--");
                 run.addAll(argv);
@@ -95,7 +98,9 @@ public final class ProcessLauncher implements VmProcesses {
             }
             List<String> detached = new ArrayList<>(List.of("setsid"));
             detached.addAll(argv);
-            Process p = new ProcessBuilder(detached)
+            ProcessBuilder builder = new ProcessBuilder(detached);
+            ChildEnvironment.applyTo(builder.environment());
+            Process p = builder
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))

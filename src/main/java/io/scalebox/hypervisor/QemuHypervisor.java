@@ -77,14 +77,21 @@ public final class QemuHypervisor implements Hypervisor {
                 "-kernel", spec.kernel().toString()));
         spec.initrd().ifPresent(i -> a.addAll(List.of("-initrd", i.toString())));
         a.addAll(List.of("-append", append,
-                "-drive", "id=root,file=" + spec.disk() + ",format=raw,if=none,cache=none,aio=threads",
+                "-drive", "id=root,file=" + option(spec.disk()) + ",format=raw,if=none,cache=none,aio=threads",
                 "-device", "virtio-blk-device,drive=root",
                 "-netdev", "tap,id=net0,ifname=" + spec.tap() + ",script=no,downscript=no",
                 "-device", "virtio-net-device,netdev=net0,mac=" + spec.mac(),
                 "-device", "virtio-rng-device",
-                "-serial", "file:" + spec.consoleLog(),
-                "-qmp", "unix:" + qmpSocket(spec) + ",server=on,wait=off"));
+                // Appending, so that the daemon can cut the log down while QEMU writes (ConsoleLogs).
+                "-chardev", "file,id=console,path=" + option(spec.consoleLog()) + ",append=on",
+                "-serial", "chardev:console",
+                "-qmp", "unix:" + option(qmpSocket(spec)) + ",server=on,wait=off"));
         return a;
+    }
+
+    /** A path inside a QEMU option list, where a comma is written twice. */
+    static String option(Path p) {
+        return p.toString().replace(",", ",,");
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.scalebox.vm;
 import io.scalebox.config.Config;
 import io.scalebox.config.Ipv4;
 import io.scalebox.host.CommandException;
-import io.scalebox.host.HostStats;
 import io.scalebox.hypervisor.HypervisorException;
 import io.scalebox.network.AddressPool;
 import io.scalebox.network.PortPool;
@@ -24,9 +23,7 @@ import org.apache.logging.log4j.Logger;
  */
 final class Lifecycle {
     private static final Logger LOG = LogManager.getLogger(Lifecycle.class);
-    private static final long GIB = 1024L * 1024 * 1024;
-    /** api.md: a create needs the disk plus this much free space. */
-    private static final long RESERVE_BYTES = 2 * GIB;
+    private static final long GIB = DiskBudget.GIB;
 
     private final Config config;
     private final Host host;
@@ -36,10 +33,12 @@ final class Lifecycle {
     private final Machines machines;
     private final AddressPool addresses;
     private final PortPool ports;
+    private final DiskBudget budget;
     private final Names names = new Names();
 
     Lifecycle(Config config, Host host, VmRegistry registry, VmStore store, TemplateStore templates,
-              Machines machines, AddressPool addresses, PortPool ports) {
+              Machines machines, AddressPool addresses, PortPool ports, DiskBudget budget) {
+        this.budget = budget;
         this.config = config;
         this.host = host;
         this.registry = registry;
@@ -65,7 +64,6 @@ final class Lifecycle {
         long templateBytes = size(image);
         int templateGib = (int) ((templateBytes + GIB - 1) / GIB);
         int diskGib = Math.max(req.diskSizeGib().orElse(templateGib), templateGib);
-        checkSpace(diskGib);
 
         Rollback rollback = new Rollback();
         Vm vm = allocate(req, diskGib, kernelVersion, rollback);
@@ -88,7 +86,7 @@ final class Lifecycle {
             host.faults().reach("create:recorded");
             registry.publish(running);
             rollback.add(() -> registry.remove(running.id()));
-            machines.applyForwards(registry.list());
+            machines.applyForwards();
             rollback.commit();
             LOG.info("{}: created {} from {} (port {}, {} vCPU, {} MiB, {} GiB)", vm.id(), vm.name(),
                     vm.template(), vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), diskGib);
@@ -104,6 +102,8 @@ final class Lifecycle {
     private Vm allocate(CreateRequest req, int diskGib, Optional<String> kernelVersion, Rollback rollback)
             throws VmException {
         synchronized (registry) {
+            // Under the lock: two creates must not both count the same free space.
+            budget.require((long) diskGib * GIB, registry.committedBytes());
             String name;
             if (req.name().isPresent()) {
                 name = req.name().get();
@@ -126,8 +126,8 @@ final class Lifecycle {
                 throw new VmException(VmException.Reason.UNAVAILABLE,
                         "No free host port left in " + config.portMin() + "-" + config.portMax());
             }
-            registry.reserveName(name);
-            rollback.add(() -> registry.releaseName(name));
+            registry.reserve(name, diskGib);
+            rollback.add(() -> registry.release(name));
             rollback.add(() -> addresses.release(address));
             rollback.add(() -> ports.release(port.get()));
             return new Vm(id, name, req.template(), Ipv4.format(address), Network.tapName(id), mac(id), port.get(),
@@ -200,7 +200,7 @@ final class Lifecycle {
         machines.halt(vm, false);
         host.faults().reach("delete:halted");
         try {
-            machines.applyForwards(registry.list());
+            machines.applyForwards();
         } catch (CommandException e) {
             LOG.error("{}: cannot update nftables: {}", vm.id(), e.getMessage());
         }
@@ -230,19 +230,6 @@ final class Lifecycle {
         return new VmException(VmException.Reason.FAILED, what + ": " + cause.getMessage(), cause);
     }
 
-    private void checkSpace(int diskGib) throws VmException {
-        try {
-            long free = Files.getFileStore(HostStats.nearestExisting(config.vmsDir())).getUsableSpace();
-            long need = diskGib * GIB + RESERVE_BYTES;
-            if (free < need) {
-                throw new VmException(VmException.Reason.INSUFFICIENT_STORAGE, "Insufficient storage: "
-                        + gb(free) + "GB available, need " + gb(need) + "GB");
-            }
-        } catch (IOException e) {
-            throw new VmException(VmException.Reason.FAILED, "Cannot check free space: " + e.getMessage(), e);
-        }
-    }
-
     /** A missing kernel would only fail inside the hypervisor: say which command fixes it. */
     static void requireKernel(GuestKernel kernel) throws VmException {
         Optional<String> problem = kernel.problem();
@@ -264,10 +251,5 @@ final class Lifecycle {
         } catch (IOException e) {
             throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
         }
-    }
-
-    private static String gb(long bytes) {
-        double g = Math.round(bytes / (double) GIB * 10) / 10.0;
-        return g == Math.rint(g) ? String.valueOf((long) g) : String.valueOf(g);
     }
 }

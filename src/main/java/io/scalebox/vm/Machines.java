@@ -34,10 +34,13 @@ final class Machines {
     private final AddressPool addresses;
     private final Supplier<List<String>> nameservers;
     private final Map<String, AutoCloseable> proxies = new ConcurrentHashMap<>();
+    private final VmRegistry registry;
+    private final Object rulesLock = new Object();
 
-    Machines(Host host, VmStore store, KernelStore kernels, AddressPool addresses,
+    Machines(Host host, VmRegistry registry, VmStore store, KernelStore kernels, AddressPool addresses,
              Supplier<List<String>> nameservers) {
         this.host = host;
+        this.registry = registry;
         this.store = store;
         this.kernels = kernels;
         this.addresses = addresses;
@@ -99,19 +102,27 @@ final class Machines {
         }
     }
 
-    /** Rewrites the firewall tables from these VMs. */
-    void applyForwards(List<Vm> vms) throws CommandException {
-        host.firewall().apply(vms.stream().map(v -> new ForwardingTable.Guest(v.id(), v.tap(), v.mac(),
-                Ipv4.parse(v.guestAddress()), v.sshPort())).toList());
+    /**
+     * Rewrites the firewall tables from the VMs known now. The list is read under the same lock
+     * as the write: two creates finishing at once must not let the older list be written last
+     * (a VM without rules has no network at all).
+     */
+    void applyForwards() throws CommandException {
+        synchronized (rulesLock) {
+            host.firewall().apply(registry.list().stream().map(v -> new ForwardingTable.Guest(v.id(), v.tap(),
+                    v.mac(), Ipv4.parse(v.guestAddress()), v.sshPort())).toList());
+        }
     }
 
     /** Rewrites the firewall tables when someone flushed or edited them; true when it had to. */
-    boolean repairForwards(List<Vm> vms) throws CommandException {
-        if (host.firewall().intact()) {
-            return false;
+    boolean repairForwards() throws CommandException {
+        synchronized (rulesLock) {
+            if (host.firewall().intact()) {
+                return false;
+            }
+            applyForwards();
+            return true;
         }
-        applyForwards(vms);
-        return true;
     }
 
     /** Closes the proxies (the daemon stops; VMs keep running). */

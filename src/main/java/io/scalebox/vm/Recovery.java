@@ -70,7 +70,7 @@ final class Recovery {
             Files.deleteIfExists(partial);
         }
         reconcile();
-        machines.applyForwards(registry.list());
+        machines.applyForwards();
     }
 
     private void reattach(Vm recorded) throws IOException {

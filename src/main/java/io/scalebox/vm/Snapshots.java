@@ -28,7 +28,11 @@ final class Snapshots {
     /** Templates being written: a second snapshot to the name, or its delete, is refused. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
 
-    Snapshots(Config config, Host host, VmRegistry registry, TemplateStore templates, Machines machines) {
+    private final DiskBudget budget;
+
+    Snapshots(Config config, Host host, VmRegistry registry, TemplateStore templates, Machines machines,
+              DiskBudget budget) {
+        this.budget = budget;
         this.config = config;
         this.host = host;
         this.registry = registry;
@@ -51,6 +55,7 @@ final class Snapshots {
             }
             Files.createDirectories(templates.dir());
             VmSpec spec = machines.spec(vm);
+            budget.requireCopy(spec.disk());
             boolean paused = false;
             if (vm.status() == Vm.Status.running) {
                 host.hypervisor().pause(spec);

@@ -23,12 +23,15 @@ public final class VmManager {
     private final Lifecycle lifecycle;
     private final Snapshots snapshots;
     private final Recovery recovery;
+    private final ConsoleLogs consoles;
 
     public VmManager(Config config, Host host, VmStore store, TemplateStore templates, KernelStore kernels,
                      AddressPool addresses, PortPool ports, Supplier<List<String>> nameservers) {
-        machines = new Machines(host, store, kernels, addresses, nameservers);
-        lifecycle = new Lifecycle(config, host, registry, store, templates, machines, addresses, ports);
-        snapshots = new Snapshots(config, host, registry, templates, machines);
+        machines = new Machines(host, registry, store, kernels, addresses, nameservers);
+        consoles = new ConsoleLogs(store, config.consoleLogMaxKib() * 1024L);
+        DiskBudget budget = new DiskBudget(host.space(), config.vmsDir(), config.diskOvercommit());
+        lifecycle = new Lifecycle(config, host, registry, store, templates, machines, addresses, ports, budget);
+        snapshots = new Snapshots(config, host, registry, templates, machines, budget);
         recovery = new Recovery(config, host, registry, store, templates, machines, lifecycle, addresses, ports);
     }
 
@@ -43,6 +46,11 @@ public final class VmManager {
     /** By id first, then by name. */
     public Vm get(String idOrName) throws VmException {
         return registry.get(idOrName);
+    }
+
+    /** Nominal disk bytes of every VM and create under way (/info: committed). */
+    public long committedBytes() {
+        return registry.committedBytes();
     }
 
     public boolean nameExists(String name) {
@@ -84,12 +92,17 @@ public final class VmManager {
      */
     public void repairFirewall() {
         try {
-            if (machines.repairForwards(registry.list())) {
+            if (machines.repairForwards()) {
                 LOG.warn("scalebox's nftables tables were flushed or changed by someone else; restored them");
             }
         } catch (CommandException e) {
             LOG.error("cannot restore scalebox's nftables tables: {}", e.getMessage());
         }
+    }
+
+    /** Keeps every VM's console log under the cap (the daemon calls it every second). */
+    public void capConsoleLogs() {
+        registry.list().forEach(consoles::rotate);
     }
 
     /** Closes the VMs' ports (the daemon stops; VMs keep running). */

@@ -1,12 +1,11 @@
 package io.scalebox.vm;
 
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class VmRegistry {
     private final Map<String, Vm> vms = new LinkedHashMap<>();
-    private final Set<String> pendingNames = new HashSet<>();
+    /** Creates under way: name to nominal disk GiB (committed from allocation on). */
+    private final Map<String, Integer> pending = new HashMap<>();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
     /** An operation on one VM, given its current record under the VM's lock. */
@@ -49,25 +49,33 @@ final class VmRegistry {
 
     /** Taken by a VM or by a create under way. */
     synchronized boolean nameTaken(String name) {
-        return nameExists(name) || pendingNames.contains(name);
+        return nameExists(name) || pending.containsKey(name);
     }
 
     synchronized boolean idTaken(String id) {
         return vms.containsKey(id);
     }
 
-    synchronized void reserveName(String name) {
-        pendingNames.add(name);
+    /** A create under way takes the name and commits its disk. */
+    synchronized void reserve(String name, int diskGib) {
+        pending.put(name, diskGib);
     }
 
-    synchronized void releaseName(String name) {
-        pendingNames.remove(name);
+    synchronized void release(String name) {
+        pending.remove(name);
+    }
+
+    /** Nominal disk bytes of every VM and every create under way. */
+    synchronized long committedBytes() {
+        long gib = vms.values().stream().mapToLong(Vm::diskSizeGib).sum()
+                + pending.values().stream().mapToLong(Integer::longValue).sum();
+        return gib * DiskBudget.GIB;
     }
 
     /** A new VM becomes visible (its name is no longer pending). */
     synchronized void publish(Vm vm) {
         vms.put(vm.id(), vm);
-        pendingNames.remove(vm.name());
+        pending.remove(vm.name());
     }
 
     /** A newer record of a known VM; ignored when it was deleted meanwhile. */

@@ -38,7 +38,7 @@ class SystemResourceTest {
                 "BASE_DOMAIN", "vms.example.com", "HYPERVISOR", "qemu", "QEMU_ACCEL", "tcg"));
         SystemResource resource = new SystemResource(config, "9.9.9", "203.0.113.7", new HostStats(Path.of("/proc")),
                 new TemplateStore(config.templatesDir()), new GuestKernel(config.kernelPath(), config.initrdPath()),
-                () -> 3, "copy", HypervisorKind.QEMU);
+                () -> 3, () -> 0L, "copy", HypervisorKind.QEMU);
         ApiServer server = new ApiServer("127.0.0.1", 0, new io.scalebox.api.Authenticator(TOKEN),
                 resource.routes());
         server.start();
@@ -64,7 +64,8 @@ class SystemResourceTest {
             assertEquals("qemu", o.get("hypervisor").getAsString());
             assertEquals("tcg", o.get("accel").getAsString());
             assertEquals("9.9.9", o.get("version").getAsString());
-            assertEquals(Set.of("total_gb", "used_gb", "free_gb"), o.getAsJsonObject("storage").keySet());
+            assertEquals(Set.of("total_gb", "used_gb", "free_gb", "committed_gb", "overcommit"),
+                    o.getAsJsonObject("storage").keySet());
             assertEquals(Set.of("total_gb", "free_gb"), o.getAsJsonObject("memory").keySet());
             assertTrue(o.getAsJsonObject("memory").get("total_gb").getAsDouble() > 0);
             assertTrue(o.get("cpu_percent").getAsDouble() >= 0);
@@ -79,7 +80,7 @@ class SystemResourceTest {
         Config config = ConfigParser.parse(Map.of("API_TOKEN", TOKEN, "DATA_DIR", data.resolve("missing").toString()));
         SystemResource resource = new SystemResource(config, "1", "127.0.0.1", new HostStats(Path.of("/proc")),
                 new TemplateStore(config.templatesDir()), new GuestKernel(config.kernelPath(), config.initrdPath()),
-                () -> 0, "copy", HypervisorKind.QEMU);
+                () -> 0, () -> 0L, "copy", HypervisorKind.QEMU);
         Map<String, Object> info = resource.info();
         assertTrue(info.containsKey("base_domain"));
         assertEquals(null, info.get("base_domain"));

@@ -41,4 +41,16 @@ class QemuHypervisorTest {
         assertEquals(1, Collections.frequency(argv, "-cpu"));
         assertTrue(!after(argv, "-append").contains("tsc_early_khz"));
     }
+
+    @Test
+    void theConsoleIsAppendedToAndCommasInPathsAreEscaped() {
+        VmSpec spec = new VmSpec("vm-0123456789ab", "q", Path.of("/d,x"), Path.of("/k"), Optional.empty(),
+                Path.of("/d,x/rootfs.ext4"), "sbx0", "02:00:00:00:00:01", "172.16.0.5", "172.16.0.1", "255.255.0.0",
+                List.of(), 1, 256);
+        List<String> argv = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), QemuAccel.TCG, LAUNCHER, 0).argv(spec);
+        assertEquals("file,id=console,path=/d,,x/console.log,append=on", after(argv, "-chardev"));
+        assertEquals("chardev:console", after(argv, "-serial"));
+        assertTrue(after(argv, "-drive").startsWith("id=root,file=/d,,x/rootfs.ext4,format=raw"));
+        assertEquals("unix:/d,,x/qmp.sock,server=on,wait=off", after(argv, "-qmp"));
+    }
 }

@@ -11,6 +11,7 @@ import io.scalebox.hypervisor.VmSpec;
 import io.scalebox.network.ForwardingTable;
 import io.scalebox.network.TapDevices;
 import io.scalebox.storage.DiskImages;
+import io.scalebox.storage.SpaceProbe;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -48,6 +49,9 @@ final class FakeHost {
     volatile List<ForwardingTable.Guest> forwards = List.of();
     /** Whether the firewall tables are as last applied (a test "flushes" them by clearing it). */
     volatile boolean tablesIntact = true;
+    /** What the filesystem reports: free bytes, and bytes the VM disks already hold. */
+    volatile long freeBytes = 1000 * DiskBudget.GIB;
+    volatile long allocatedBytes = 0;
     private final AtomicLong pids = new AtomicLong(100_000);
 
     private void maybeFail(String action) throws CommandException {
@@ -201,7 +205,18 @@ final class FakeHost {
                 ended.add(pid);
             }
         };
-        return new Host(tapDevices, firewall, disks, (vmId, port, guest) -> {
+        SpaceProbe space = new SpaceProbe() {
+            @Override
+            public long usable(Path dir) {
+                return freeBytes;
+            }
+
+            @Override
+            public long allocated(Path dir) {
+                return allocatedBytes;
+            }
+        };
+        return new Host(tapDevices, firewall, disks, space, (vmId, port, guest) -> {
             try {
                 maybeFail("proxy");
             } catch (CommandException e) {

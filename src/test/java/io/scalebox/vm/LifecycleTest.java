@@ -87,6 +87,7 @@ class LifecycleTest extends EngineTest {
             assertEquals(5, addresses.size());
             assertEquals(5, ports.size());
             assertEquals(5, names.size());
+            assertEquals(5, fake.forwards.size(), "the firewall was last written with every VM");
         } finally {
             pool.shutdownNow();
         }
@@ -213,5 +214,47 @@ class LifecycleTest extends EngineTest {
         m.delete("alpha");
         fake.failAt = "";
         assertNothingLeft(m);
+    }
+
+    @Test
+    void disksAreCommittedAtTheirNominalSize() throws Exception {
+        VmManager m = engine();
+        fake.freeBytes = 12 * DiskBudget.GIB;
+        m.create(sized("a", 4)); // 4 + 2 reserve <= 12
+        assertEquals(4 * DiskBudget.GIB, m.committedBytes());
+        // Still 12 GiB free (sparse), but 4 are promised to "a": 8 left, 6 + 2 reserve fits, 7 + 2 does not.
+        assertReason(VmException.Reason.INSUFFICIENT_STORAGE, () -> m.create(sized("b", 7)));
+        m.create(sized("b", 6));
+        assertReason(VmException.Reason.INSUFFICIENT_STORAGE, () -> m.create(sized("c", 1)));
+        fake.allocatedBytes = 10 * DiskBudget.GIB; // the guests wrote their disks full
+        fake.freeBytes = 2 * DiskBudget.GIB;
+        assertReason(VmException.Reason.INSUFFICIENT_STORAGE, () -> m.create(sized("c", 1)));
+        m.delete("a");
+        assertEquals(6 * DiskBudget.GIB, m.committedBytes(), "a deleted VM's disk is no longer committed");
+    }
+
+    @Test
+    void overcommitLetsSparseDisksShareTheSpace() throws Exception {
+        VmManager m = engine(config(java.util.Map.of("DISK_OVERCOMMIT", "2.0")));
+        fake.freeBytes = 12 * DiskBudget.GIB;
+        m.create(sized("a", 4));
+        m.create(sized("b", 7)); // (12 - 4) * 2 = 16 >= 7 + 2
+        assertEquals(2, m.count());
+    }
+
+    @Test
+    void aRefusedCreateLeavesNothingAndFreesItsPlaces() throws Exception {
+        VmManager m = engine();
+        fake.freeBytes = 3 * DiskBudget.GIB;
+        assertReason(VmException.Reason.INSUFFICIENT_STORAGE, () -> m.create(sized("big", 5)));
+        assertNothingLeft(m);
+        assertEquals(0, m.committedBytes());
+        fake.freeBytes = 100 * DiskBudget.GIB;
+        assertEquals(41000, m.create(sized("big", 5)).sshPort(), "no port was kept by the refused create");
+    }
+
+    private static CreateRequest sized(String name, int gib) {
+        return new CreateRequest("debian-base", SshPublicKey.parse(KEY), java.util.Optional.of(name),
+                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.of(gib));
     }
 }

@@ -69,4 +69,15 @@ class SnapshotsTest extends EngineTest {
         assertReason(VmException.Reason.NOT_FOUND, () -> m.deleteTemplate("mine"));
         assertReason(VmException.Reason.FORBIDDEN, () -> m.deleteTemplate("debian-base"));
     }
+
+    @Test
+    void aSnapshotThatWouldNotFitIsRefusedFirst() throws Exception {
+        VmManager m = engine();
+        m.create(request("alpha"));
+        fake.freeBytes = DiskBudget.GIB;
+        fake.allocatedBytes = 0;
+        assertReason(VmException.Reason.INSUFFICIENT_STORAGE, () -> m.snapshot("alpha", "mine"));
+        assertFalse(fake.calls.contains("copy") && templates.exists("mine"));
+        assertFalse(Files.exists(templates.partial("mine")));
+    }
 }
