@@ -287,8 +287,10 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
         final SocketChannel client;
         final InetAddress from;
         final long acceptedAt = System.currentTimeMillis();
-        final ByteBuffer toGuest = ByteBuffer.allocate(BUFFER);
-        final ByteBuffer toClient = ByteBuffer.allocate(BUFFER);
+        // Direct buffers (no copy through a temporary one per read and write), made when the
+        // client first sends something: a silent connection costs no buffer memory.
+        ByteBuffer toGuest;
+        ByteBuffer toClient;
         SelectionKey clientKey;
         SocketChannel guest;
         SelectionKey guestKey;
@@ -360,39 +362,49 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
             }
         }
 
+        /** Moves what can move now in both directions, until every socket would block. */
         void pump() throws IOException {
-            if (!clientEof && toGuest.hasRemaining()) {
-                int n = client.read(toGuest);
-                if (n < 0) {
-                    clientEof = true;
-                } else if (n > 0) {
-                    if (!clientSpoke) {
-                        spoke();
+            if (toGuest == null) {
+                toGuest = ByteBuffer.allocateDirect(BUFFER);
+                toClient = ByteBuffer.allocateDirect(BUFFER);
+            }
+            boolean moved = true;
+            while (moved) {
+                moved = false;
+                if (!clientEof && toGuest.hasRemaining()) {
+                    int n = client.read(toGuest);
+                    if (n < 0) {
+                        clientEof = true;
+                    } else if (n > 0) {
+                        moved = true;
+                        if (!clientSpoke) {
+                            spoke();
+                            clientSpoke = true;
+                        }
+                        if (!dialing) {
+                            connect();
+                        }
+                        listener.counters.bytesIn.addAndGet(n);
                     }
-                    clientSpoke = true;
-                    if (!dialing) {
-                        connect();
+                }
+                if (connected && !guestEof && toClient.hasRemaining()) {
+                    int n = guest.read(toClient);
+                    if (n < 0) {
+                        guestEof = true;
+                    } else if (n > 0) {
+                        moved = true;
+                        listener.counters.bytesOut.addAndGet(n);
                     }
-                    lastTraffic = System.currentTimeMillis();
-                    listener.counters.bytesIn.addAndGet(n);
                 }
-            }
-            if (connected && !guestEof && toClient.hasRemaining()) {
-                int n = guest.read(toClient);
-                if (n < 0) {
-                    guestEof = true;
-                } else if (n > 0) {
-                    lastTraffic = System.currentTimeMillis();
-                    listener.counters.bytesOut.addAndGet(n);
+                if (connected) {
+                    moved |= flush(toGuest, guest) > 0;
                 }
+                moved |= flush(toClient, client) > 0;
             }
-            if (connected) {
-                flush(toGuest, guest);
-                if (clientEof && toGuest.position() == 0 && guest.isOpen()) {
-                    guest.shutdownOutput();
-                }
+            lastTraffic = System.currentTimeMillis();
+            if (connected && clientEof && toGuest.position() == 0) {
+                guest.shutdownOutput();
             }
-            flush(toClient, client);
             if (guestEof && toClient.position() == 0) {
                 client.shutdownOutput();
             }
@@ -408,27 +420,34 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
             listener.silent.remove(this);
         }
 
-        private void flush(ByteBuffer buffer, SocketChannel to) throws IOException {
+        private int flush(ByteBuffer buffer, SocketChannel to) throws IOException {
             if (buffer.position() == 0) {
-                return;
+                return 0;
             }
             buffer.flip();
-            to.write(buffer);
+            int n = to.write(buffer);
             buffer.compact();
+            return n;
         }
 
-        /** What each side waits for: room to read into, or bytes to write out. */
+        /** What each side waits for: room to read into, or bytes to write out (set only when it changes). */
         void interest() {
             if (done) {
                 return;
             }
-            int c = (!clientEof && toGuest.hasRemaining() ? SelectionKey.OP_READ : 0)
-                    | (toClient.position() > 0 ? SelectionKey.OP_WRITE : 0);
-            clientKey.interestOps(c);
+            boolean roomToGuest = toGuest == null || toGuest.hasRemaining();
+            boolean forClient = toClient != null && toClient.position() > 0;
+            int c = (!clientEof && roomToGuest ? SelectionKey.OP_READ : 0) | (forClient ? SelectionKey.OP_WRITE : 0);
+            if (clientKey.interestOps() != c) {
+                clientKey.interestOps(c);
+            }
             if (connected && guestKey != null) {
-                int g = (!guestEof && toClient.hasRemaining() ? SelectionKey.OP_READ : 0)
-                        | (toGuest.position() > 0 ? SelectionKey.OP_WRITE : 0);
-                guestKey.interestOps(g);
+                boolean roomToClient = toClient == null || toClient.hasRemaining();
+                boolean forGuest = toGuest != null && toGuest.position() > 0;
+                int g = (!guestEof && roomToClient ? SelectionKey.OP_READ : 0) | (forGuest ? SelectionKey.OP_WRITE : 0);
+                if (guestKey.interestOps() != g) {
+                    guestKey.interestOps(g);
+                }
             }
         }
 
