@@ -44,7 +44,7 @@ DEB_B=$WORK/b/target/scalebox_${VERSION_B}_amd64.deb
 echo "== shellcheck (every shell script: maintainer scripts, builder, launchers, tests; .shellcheckrc)"
 # shellcheck disable=SC2046 # one file per word; no path in the tree has white space
 check "shellcheck is clean" shellcheck $(grep -rlE '^#!(/bin/sh|/bin/bash)' scripts debian .ci | sort) \
-    scripts/completion/scalebox
+    scripts/completion/scalebox scripts/bench/bench-env.sh
 
 echo "== cached images"
 scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }

@@ -5,11 +5,9 @@
 #   3. CLI start-up: `scalebox help` and `scalebox vm list` against the daemon, median of 10.
 # Usage: scripts/bench/base.sh [RUNS]   (run `mvn -B package -DskipTests` first)
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/scripts/test/lib.sh"
-TARGET=${BENCH_TARGET:-$ROOT/target}
-RUNS=${1:-3}
-. "$ROOT/scripts/test/engine-env.sh"
+DEFAULT_RUNS=3
+# shellcheck source=bench-env.sh
+. "$(dirname "$0")/bench-env.sh"
 trap engine_cleanup EXIT
 cli_wrapper "$WORK/bin"
 sb() { "$WORK/bin/scalebox" "$@"; }

@@ -8,11 +8,9 @@
 #   4. bulk TCP throughput to the guest's port 22: through the daemon's port vs direct.
 # Usage: scripts/bench/engine.sh [RUNS]   (run `mvn -B package -DskipTests` first)
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/scripts/test/lib.sh"
-TARGET=${BENCH_TARGET:-$ROOT/target}
-RUNS=${1:-3}
-. "$ROOT/scripts/test/engine-env.sh"
+DEFAULT_RUNS=3
+# shellcheck source=bench-env.sh
+. "$(dirname "$0")/bench-env.sh"
 BTRFS_IMG=$WORK/btrfs.img
 BTRFS_MNT=$WORK/btrfs
 cleanup() {

@@ -5,13 +5,9 @@
 # held against the port (io.scalebox.loadtest.Flood from another address).
 # Usage: scripts/bench/proxy.sh [RUNS]   (run `mvn -B package` first: it needs test-classes)
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../test/lib.sh
-. "$ROOT/scripts/test/lib.sh"
-TARGET=${BENCH_TARGET:-$ROOT/target}
-RUNS=${1:-3}
-# shellcheck source=../test/engine-env.sh
-. "$ROOT/scripts/test/engine-env.sh"
+DEFAULT_RUNS=3
+# shellcheck source=bench-env.sh
+. "$(dirname "$0")/bench-env.sh"
 trap engine_cleanup EXIT
 engine_start || exit 1
 api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"bench\"}" >/dev/null

@@ -5,11 +5,9 @@
 #   (scaleboxd --stop-vm with the launcher's JVM flags): wall time and peak RSS.
 # Usage: scripts/bench/stop.sh [RUNS]   (run `mvn -B package -DskipTests` first)
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/scripts/test/lib.sh"
-TARGET=${BENCH_TARGET:-$ROOT/target}
-RUNS=${1:-5}
-. "$ROOT/scripts/test/engine-env.sh"
+DEFAULT_RUNS=5
+# shellcheck source=bench-env.sh
+. "$(dirname "$0")/bench-env.sh"
 trap engine_cleanup EXIT
 
 engine_start || exit 1
