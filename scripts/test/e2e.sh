@@ -169,18 +169,19 @@ check "no partial template" sh -c "! ls '$DATA/templates' | grep -q partial"
 
 echo "e2e: a Firecracker fault becomes an API error and leaves nothing"
 # A second daemon in a namespace of its own (its own bridge and nftables table), with the
-# contract test's stand-in Firecracker answering a fault at the root drive.
+# contract test's stand-in Firecracker answering a fault at the root drive. The fault is set
+# in the stand-in's wrapper: the daemon passes none of its own environment to children.
 FC_NS=sbe2e-fc-$$
 ip netns add "$FC_NS"; ip -n "$FC_NS" link set lo up
 mkdir -p "$WORK/fc/templates"
 cp --sparse=always "$GUEST/rootfs.ext4" "$WORK/fc/templates/debian-base.ext4"
-printf '#!/bin/sh\nexec %s -cp %s io.scalebox.hypervisor.FakeFirecracker "$@"\n' \
+printf '#!/bin/sh\nexec env FAKE_FC_FAULT="PUT /drives/rootfs" %s -cp %s io.scalebox.hypervisor.FakeFirecracker "$@"\n' \
     "$TARGET/runtime/bin/java" "$TARGET/test-classes:$CP" >"$WORK/fake-firecracker"
 chmod 0755 "$WORK/fake-firecracker"
 sed -e "s|^DATA_DIR=.*|DATA_DIR=$WORK/fc|" -e 's|^HYPERVISOR=.*|HYPERVISOR=firecracker|' \
     "$WORK/config" >"$WORK/fc.config"
 echo "FIRECRACKER_BIN=$WORK/fake-firecracker" >>"$WORK/fc.config"
-ip netns exec "$FC_NS" env FAKE_FC_FAULT="PUT /drives/rootfs" "$TARGET/runtime/bin/java" -cp "$CP" \
+ip netns exec "$FC_NS" "$TARGET/runtime/bin/java" -cp "$CP" \
     io.scalebox.daemon.Main --config "$WORK/fc.config" >"$WORK/fc.log" 2>&1 &
 FC_PID=$!
 fc_up() { ip netns exec "$FC_NS" curl -sf http://127.0.0.1:8080/health; }
