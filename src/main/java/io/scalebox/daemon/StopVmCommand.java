@@ -3,10 +3,7 @@ package io.scalebox.daemon;
 import io.scalebox.hypervisor.GuestShutdown;
 import io.scalebox.hypervisor.HypervisorKind;
 import io.scalebox.hypervisor.VmProcess;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -60,12 +57,11 @@ final class StopVmCommand {
         if (!mainPid.matches("[1-9][0-9]{0,9}")) {
             return 0; // the hypervisor has exited already: nothing to ask
         }
-        long pid = Long.parseLong(mainPid);
-        Optional<String> cmdline = cmdline(pid);
-        if (cmdline.isEmpty()) {
+        Optional<VmProcess> running = VmProcess.ofPid(Long.parseLong(mainPid));
+        if (running.isEmpty()) {
             return 0;
         }
-        VmProcess process = new VmProcess(pid, Optional.empty(), cmdline.get());
+        VmProcess process = running.get();
         HypervisorKind k = kind.get();
         Path vmDir = dir.get();
         GuestShutdown.Outcome outcome = shutdown.attempt(() -> k.requestPowerOff(vmDir), process::alive,
@@ -74,16 +70,6 @@ final class StopVmCommand {
         out.println((outcome.clean() ? "<6>" : "<4>") + outcome.describe(vmId));
         out.flush();
         return 0;
-    }
-
-    private static Optional<String> cmdline(long pid) {
-        try {
-            String s = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")),
-                    StandardCharsets.UTF_8);
-            return s.isEmpty() ? Optional.empty() : Optional.of(s);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
     }
 
     private static int usage(PrintStream err, String problem) {

@@ -39,7 +39,18 @@ public record VmProcess(long pid, Optional<String> unit, String cmdline) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
+    /** The process running as {@code pid} now, recorded with its current command line; empty when there is none. */
+    public static Optional<VmProcess> ofPid(long pid) {
+        String cmdline = readCmdline(pid);
+        return cmdline == null || cmdline.isEmpty() ? Optional.empty()
+                : Optional.of(new VmProcess(pid, Optional.empty(), cmdline));
+    }
+
     private String readCmdline() {
+        return readCmdline(pid);
+    }
+
+    private static String readCmdline(long pid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")),
                     StandardCharsets.UTF_8);

@@ -37,7 +37,10 @@ public record VmSpec(
                 + nameservers.stream().map(ns -> ":" + ns).reduce("", String::concat);
     }
 
+    /** The serial console's log in a VM's directory (capped by the daemon). */
+    public static final String CONSOLE_LOG = "console.log";
+
     public Path consoleLog() {
-        return dir.resolve("console.log");
+        return dir.resolve(CONSOLE_LOG);
     }
 }

@@ -103,7 +103,7 @@ public final class Firewall implements ForwardingTable {
     }
 
     String ruleset(Collection<Guest> guests) {
-        String net = Ipv4.format(subnet.network()) + "/" + subnet.prefix();
+        String net = subnet.networkText();
         String br = quote(bridge);
         StringBuilder dnat = new StringBuilder();
         StringBuilder localDnat = new StringBuilder();
@@ -134,11 +134,11 @@ public final class Firewall implements ForwardingTable {
                     .append("  }\n");
         }
         List<String> denied = new ArrayList<>(SPECIAL);
-        deny.forEach(c -> denied.add(network(c)));
+        deny.forEach(c -> denied.add(c.networkText()));
         return "table " + TABLE + "\ndelete table " + TABLE + "\n"
                 + "table " + BRIDGE_TABLE + "\ndelete table " + BRIDGE_TABLE + "\n"
                 + "table " + TABLE + " {\n"
-                + set("denied", denied) + set("allowed", allow.stream().map(Firewall::network).toList())
+                + set("denied", denied) + set("allowed", allow.stream().map(Cidr::networkText).toList())
                 + set("dns", dns.get())
                 + "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n" + dnat + "  }\n"
                 + "  chain output {\n    type nat hook output priority -100; policy accept;\n" + localDnat + "  }\n"
@@ -182,10 +182,6 @@ public final class Firewall implements ForwardingTable {
     private static String set(String name, List<String> elements) {
         return "  set " + name + " {\n    type ipv4_addr; flags interval;\n"
                 + (elements.isEmpty() ? "" : "    elements = { " + String.join(", ", elements) + " }\n") + "  }\n";
-    }
-
-    private static String network(Cidr c) {
-        return Ipv4.format(c.network()) + "/" + c.prefix();
     }
 
     private static String quote(String name) {

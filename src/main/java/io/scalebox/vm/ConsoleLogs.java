@@ -1,5 +1,6 @@
 package io.scalebox.vm;
 
+import io.scalebox.hypervisor.VmSpec;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -20,7 +21,6 @@ import org.apache.logging.log4j.Logger;
  */
 final class ConsoleLogs {
     private static final Logger LOG = LogManager.getLogger(ConsoleLogs.class);
-    static final String LOG_FILE = "console.log";
     private final VmStore store;
     private final long half;
 
@@ -30,14 +30,14 @@ final class ConsoleLogs {
     }
 
     void rotate(Vm vm) {
-        Path log = store.dir(vm.id()).resolve(LOG_FILE);
+        Path log = store.dir(vm.id()).resolve(VmSpec.CONSOLE_LOG);
         try {
             long size = Files.size(log);
             if (size <= half) {
                 return;
             }
-            Path previous = log.resolveSibling(LOG_FILE + ".1");
-            Path tmp = log.resolveSibling(LOG_FILE + ".1.tmp");
+            Path previous = log.resolveSibling(VmSpec.CONSOLE_LOG + ".1");
+            Path tmp = log.resolveSibling(VmSpec.CONSOLE_LOG + ".1.tmp");
             try (FileChannel in = FileChannel.open(log, StandardOpenOption.READ);
                  FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                          StandardOpenOption.TRUNCATE_EXISTING)) {
