@@ -66,10 +66,6 @@ public final class ProcessLauncher implements VmProcesses {
         return outcome;
     }
 
-    public boolean usesSystemd() {
-        return systemd;
-    }
-
     /** Starts argv for the VM of {@code spec}; stdout and stderr go to {@code log}. */
     public VmProcess start(VmSpec spec, HypervisorKind kind, List<String> argv, Path log)
             throws HypervisorException {

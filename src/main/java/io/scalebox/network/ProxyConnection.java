@@ -127,7 +127,6 @@ final class ProxyConnection {
                     if (!dialing) {
                         connect();
                     }
-                    port.bytesIn.addAndGet(n);
                 }
             }
             if (connected && !guestEof && toClient.hasRemaining()) {
@@ -136,7 +135,6 @@ final class ProxyConnection {
                     guestEof = true;
                 } else if (n > 0) {
                     moved = true;
-                    port.bytesOut.addAndGet(n);
                 }
             }
             if (connected) {

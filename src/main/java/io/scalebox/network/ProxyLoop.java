@@ -182,7 +182,6 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
                 connections.add(c);
                 listener.open++;
                 perAddress.merge(from, 1, Integer::sum);
-                listener.accepted.incrementAndGet();
                 c.clientKey = client.register(selector, SelectionKey.OP_READ, c);
                 listener.silent.add(c);
                 if (listener.silent.size() > limits.silentPerPort()) {

@@ -3,18 +3,13 @@ package io.scalebox.network;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayDeque;
-import java.util.concurrent.atomic.AtomicLong;
 
-/** One VM's host port in the {@link ProxyLoop}: its listening socket, counters and silent connections. */
+/** One VM's host port in the {@link ProxyLoop}: its listening socket, open and silent connections, refusals. */
 final class ProxyPort implements AutoCloseable {
     final ProxyLoop loop;
     final String vmId;
     final InetSocketAddress guest;
     final ServerSocketChannel channel;
-    final AtomicLong accepted = new AtomicLong();
-    final AtomicLong refused = new AtomicLong();
-    final AtomicLong bytesIn = new AtomicLong();
-    final AtomicLong bytesOut = new AtomicLong();
     /** Connections whose client has not sent a byte yet, oldest first (loop thread only). */
     final ArrayDeque<ProxyConnection> silent = new ArrayDeque<>();
     int open;
@@ -28,9 +23,8 @@ final class ProxyPort implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** A connection refused or dropped by a cap: counted, and reported at a rate limit. */
+    /** A connection refused or dropped by a cap: counted for the rate-limited report. */
     void refusedOne() {
-        refused.incrementAndGet();
         refusedSinceReport++;
     }
 
