@@ -3,7 +3,6 @@ package io.scalebox.storage;
 import io.scalebox.host.Command;
 import io.scalebox.host.CommandException;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,18 +52,5 @@ public final class DiskCloner {
     public void copy(Path from, Path to) throws CommandException {
         Command.run(List.of("cp", mode == Mode.REFLINK ? "--reflink=always" : "--sparse=always",
                 "--", from.toString(), to.toString()), TIMEOUT);
-    }
-
-    /** Grows an ext4 image to {@code bytes} (never shrinks): extend the file, then resize2fs. */
-    public static void grow(Path image, long bytes) throws IOException, CommandException {
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            if (f.length() >= bytes) {
-                return;
-            }
-            f.setLength(bytes);
-        }
-        // resize2fs wants a freshly checked filesystem.
-        ImageEditor.check(image);
-        Command.run(List.of("resize2fs", "-f", image.toString()), TIMEOUT);
     }
 }

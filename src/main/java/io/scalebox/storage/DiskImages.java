@@ -7,7 +7,7 @@ import java.nio.file.Path;
 /** The ext4 disk images of VMs and templates ({@link Ext4Images}). */
 public interface DiskImages {
     /** Copies an image, copy-on-write where the filesystem allows. */
-    void copy(Path from, Path to) throws CommandException;
+    void copy(Path from, Path to) throws IOException, CommandException;
 
     /** Grows the image file and its filesystem to {@code bytes}; never shrinks. */
     void grow(Path image, long bytes) throws IOException, CommandException;
