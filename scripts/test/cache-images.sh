@@ -20,7 +20,7 @@ make_root() {
     # Packages the scalebox .deb depends on are included so that installing it
     # inside the container needs no network.
     debootstrap --variant=minbase \
-        --include=systemd,systemd-sysv,dbus,curl,iproute2,nftables,e2fsprogs,init-system-helpers,procps,"debootstrap,zstd,debian-archive-keyring$2" \
+        --include=systemd,systemd-sysv,dbus,curl,adduser,iproute2,nftables,e2fsprogs,init-system-helpers,procps,"debootstrap,zstd,debian-archive-keyring$2" \
         bookworm "$root" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
         || { tail -20 "$CACHE/debootstrap.log"; rm -rf "$root"; exit 1; }
     # The operator's host runs systemd-networkd (package.md: the bridge is a networkd bridge).
@@ -45,7 +45,7 @@ make_root() {
 }
 
 fresh bookworm-systemd.tar || make_root bookworm-systemd.tar ""
-fresh bookworm-systemd-qemu.tar || make_root bookworm-systemd-qemu.tar ",qemu-system-x86,openssh-client,jq"
+fresh bookworm-systemd-qemu.tar || make_root bookworm-systemd-qemu.tar ",qemu-system-x86,openssh-client,jq,socat"
 
 if ! fresh piuparts-base.tgz; then
     echo "cache-images: building piuparts base tarball (about two minutes)"

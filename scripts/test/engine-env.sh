@@ -52,9 +52,20 @@ engine_cleanup() {
     rm -rf "$WORK"
 }
 
+# The package's unprivileged account for hypervisors and image tools (postinst makes it on a
+# real install); the work directory opened to its group, as the daemon opens DATA_DIR.
+ensure_account() {
+    getent passwd scalebox-vm >/dev/null || useradd --system --user-group --no-create-home \
+        --home-dir /nonexistent --shell /usr/sbin/nologin scalebox-vm
+    chgrp scalebox-vm "$WORK" && chmod 0750 "$WORK"
+    # What udev's default rule gives /dev/net/tun on every Debian host; this machine has no udev.
+    chmod 0666 /dev/net/tun
+}
+
 engine_start() {
     [ -z "${1:-}" ] || DATA=$1
     "$(dirname "${BASH_SOURCE[0]}")/build-guest.sh" || return 1
+    ensure_account
     ip netns add "$HOST_NS"
     ip netns add "$CLIENT_NS"
     ip link add sbe2e-h$$ netns "$HOST_NS" type veth peer name sbe2e-c$$ netns "$CLIENT_NS"

@@ -7,9 +7,11 @@ import io.scalebox.api.SystemResource;
 import io.scalebox.api.TemplateResource;
 import io.scalebox.api.VmResource;
 import io.scalebox.config.Config;
+import io.scalebox.host.Account;
 import io.scalebox.host.CommandException;
 import io.scalebox.host.HostAddress;
 import io.scalebox.host.HostStats;
+import io.scalebox.host.ToolSandbox;
 import io.scalebox.hypervisor.FirecrackerHypervisor;
 import io.scalebox.hypervisor.Hypervisor;
 import io.scalebox.hypervisor.HypervisorKind;
@@ -94,9 +96,17 @@ public final class Daemon {
         }
         String hostIp = config.hostIp().orElseGet(() -> HostAddress.detect(PROC));
         TemplateStore templates = new TemplateStore(config.templatesDir());
-        network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR);
+        // Hypervisors and image tools never run as root (--self-test, unprivileged, runs neither).
+        Account account = Account.lookup(hostSetup ? Account.DEFAULT : System.getProperty("user.name"));
+        if (hostSetup) {
+            for (Path dir : List.of(config.dataDir(), config.templatesDir(), config.vmsDir(),
+                    config.dataDir().resolve("kernel"))) {
+                account.shareDirectory(dir);
+            }
+        }
+        network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR, account.name());
         // Units run "scaleboxd --stop-vm" as their ExecStop; the launcher script names itself.
-        ProcessLauncher launcher = ProcessLauncher.detect(
+        ProcessLauncher launcher = ProcessLauncher.detect(account, config.dataDir(),
                 Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd")), config.vmStopTimeout());
         Hypervisor hypervisor = kind == HypervisorKind.FIRECRACKER
                 ? new FirecrackerHypervisor(config.firecrackerBin(), launcher)
@@ -109,7 +119,8 @@ public final class Daemon {
         Firewall firewall = new Firewall(config.bridgeName(), config.bridgeAddress(), config.guestEgressAllow(),
                 config.guestEgressDeny(), guestDns);
         proxies = new ProxyLoop(ProxyLoop.DEFAULT);
-        Host host = new Host(network, firewall, new Ext4Images(cloner), SpaceProbe.host(), proxies, hypervisor,
+        Host host = new Host(network, firewall, new Ext4Images(cloner,
+                new ToolSandbox(account, ProcessLauncher.systemdRuns(), config.dataDir())), SpaceProbe.host(), proxies, hypervisor,
                 launcher, FaultPoints.fromEnvironment());
         manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns);

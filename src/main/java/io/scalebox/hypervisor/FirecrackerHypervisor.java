@@ -14,6 +14,7 @@ import java.util.List;
  * 2xx aborts the start with Firecracker's fault message and ends the process.
  */
 public final class FirecrackerHypervisor implements Hypervisor {
+    private static final String API_SOCKET = "firecracker.sock";
     private final Path binary;
     private final ProcessLauncher launcher;
 
@@ -32,7 +33,7 @@ public final class FirecrackerHypervisor implements Hypervisor {
     }
 
     private static Path apiSocket(Path vmDir) {
-        return vmDir.resolve("firecracker.sock");
+        return VmSpec.socket(vmDir, API_SOCKET);
     }
 
     /** Firecracker's only power-off request: an i8042 Ctrl-Alt-Del for the guest to act on. */
@@ -44,18 +45,14 @@ public final class FirecrackerHypervisor implements Hypervisor {
 
     @Override
     public VmProcess start(VmSpec spec) throws HypervisorException {
-        Path sock = apiSocket(spec);
-        try {
-            Files.deleteIfExists(sock);
-        } catch (IOException e) {
-            throw new HypervisorException("cannot remove stale " + sock + ": " + e.getMessage(), e);
-        }
+        // The launcher removes a stale socket before it starts the process.
+        Path sock = VmSpec.controlDir(spec.dir()).resolve(API_SOCKET);
         // The guest's serial console is Firecracker's stdout: it goes to the VM's console log.
         VmProcess process = launcher.start(spec, kind(),
                 List.of(binary.toString(), "--api-sock", sock.toString(), "--id", spec.id()),
                 spec.consoleLog());
         try {
-            awaitSocket(process, sock);
+            awaitSocket(process, sock, spec.consoleLog());
             FirecrackerClient api = new FirecrackerClient(sock);
             JsonObject machine = new JsonObject();
             machine.addProperty("vcpu_count", spec.vcpuCount());
@@ -94,11 +91,11 @@ public final class FirecrackerHypervisor implements Hypervisor {
         }
     }
 
-    private void awaitSocket(VmProcess process, Path sock) throws HypervisorException {
+    private void awaitSocket(VmProcess process, Path sock, Path console) throws HypervisorException {
         for (int i = 0; i < 100; i++) {
             if (!process.exists()) {
                 throw new HypervisorException("firecracker exited during start: "
-                        + ProcessLauncher.lastLine(sock.resolveSibling("console.log")));
+                        + ProcessLauncher.lastLine(console));
             }
             if (Files.exists(sock)) {
                 try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {

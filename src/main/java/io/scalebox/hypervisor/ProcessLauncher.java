@@ -1,5 +1,6 @@
 package io.scalebox.hypervisor;
 
+import io.scalebox.host.Account;
 import io.scalebox.host.ChildEnvironment;
 import io.scalebox.host.Command;
 import io.scalebox.host.CommandException;
@@ -21,9 +22,11 @@ import java.util.regex.Pattern;
 /**
  * Starts hypervisor processes so that they outlive the daemon: as a transient systemd unit
  * {@code scalebox-vm-<id>} in {@code scalebox.slice} when systemd is PID 1, otherwise as a
- * detached process in a session of its own. The unit stops cleanly by itself: when systemd
- * stops it (host shutdown, package removal) its ExecStop helper asks the guest to power off
- * and waits up to the stop timeout before systemd forces it.
+ * detached process in a session of its own. Either way the hypervisor runs as the unprivileged
+ * {@link Account}, without capabilities; the unit adds a sandbox ({@link #sandboxProperties})
+ * in which the VM's directory is the only writable place. The unit stops cleanly by itself:
+ * when systemd stops it (host shutdown, package removal) its ExecStop helper asks the guest to
+ * power off and waits up to the stop timeout before systemd forces it.
  */
 public final class ProcessLauncher implements VmProcesses {
     public static final String UNIT_PREFIX = "scalebox-vm-";
@@ -32,6 +35,8 @@ public final class ProcessLauncher implements VmProcesses {
     private static final Duration STOP_MARGIN = Duration.ofSeconds(15);
     private static final Path SYSTEMD_CAT = Path.of("/usr/bin/systemd-cat");
     private final boolean systemd;
+    private final Account account;
+    private final Path dataDir;
     private final Path stopHelper;
     private final Duration stopTimeout;
     private final GuestShutdown shutdown;
@@ -39,19 +44,25 @@ public final class ProcessLauncher implements VmProcesses {
     /**
      * @param stopHelper the {@code scaleboxd} launcher, run as {@code scaleboxd --stop-vm} by units
      * @param stopTimeout how long a guest gets to power off (VM_STOP_TIMEOUT)
+     * @param dataDir DATA_DIR, hidden from a VM's unit except for the VM's own directory
      */
-    public ProcessLauncher(boolean systemd, Path stopHelper, Duration stopTimeout, GuestShutdown shutdown) {
+    public ProcessLauncher(boolean systemd, Account account, Path dataDir, Path stopHelper, Duration stopTimeout,
+                           GuestShutdown shutdown) {
         this.systemd = systemd;
+        this.account = account;
+        this.dataDir = dataDir;
         this.stopHelper = stopHelper;
         this.stopTimeout = stopTimeout;
         this.shutdown = shutdown;
     }
 
     /** systemd is PID 1 (sd_booted's test) and systemd-run is there. */
-    public static ProcessLauncher detect(Path stopHelper, Duration stopTimeout) {
-        boolean booted = Files.isDirectory(Path.of("/run/systemd/system"));
-        return new ProcessLauncher(booted && Files.isExecutable(Path.of("/usr/bin/systemd-run")), stopHelper,
-                stopTimeout, GuestShutdown.system());
+    public static boolean systemdRuns() {
+        return Files.isDirectory(Path.of("/run/systemd/system")) && Files.isExecutable(Path.of("/usr/bin/systemd-run"));
+    }
+
+    public static ProcessLauncher detect(Account account, Path dataDir, Path stopHelper, Duration stopTimeout) {
+        return new ProcessLauncher(systemdRuns(), account, dataDir, stopHelper, stopTimeout, GuestShutdown.system());
     }
 
     /**
@@ -71,6 +82,7 @@ public final class ProcessLauncher implements VmProcesses {
             throws HypervisorException {
         String cmdline = VmProcess.cmdlineOf(argv);
         try {
+            prepare(spec);
             if (systemd) {
                 String unit = UNIT_PREFIX + spec.id() + ".service";
                 List<String> run = new ArrayList<>(List.of("systemd-run", "--quiet", "--collect",
@@ -81,6 +93,7 @@ public final class ProcessLauncher implements VmProcesses {
                         "--property=StandardError=append:" + log,
                         // What the hypervisor writes (console, sockets) is the VM's own.
                         "--property=UMask=0077"));
+                sandboxProperties(spec).forEach(p -> run.add("--property=" + p));
                 run.addAll(stopProperties(spec, kind));
                 run.add("--");
                 run.addAll(argv);
@@ -93,6 +106,7 @@ public final class ProcessLauncher implements VmProcesses {
                 return new VmProcess(Long.parseLong(pid), Optional.of(unit), cmdline);
             }
             List<String> detached = new ArrayList<>(List.of("setsid"));
+            detached.addAll(dropPrivileges());
             detached.addAll(argv);
             ProcessBuilder builder = new ProcessBuilder(detached);
             ChildEnvironment.applyTo(builder.environment());
@@ -101,12 +115,77 @@ public final class ProcessLauncher implements VmProcesses {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            // setsid's own command line already ends with argv's arguments, so liveness
-            // (VmProcess.alive) holds before and after it execs the hypervisor.
+            // setsid's and setpriv's command lines already end with argv's arguments, so liveness
+            // (VmProcess.alive) holds before and after they exec the hypervisor.
             return new VmProcess(p.pid(), Optional.empty(), cmdline);
         } catch (CommandException | IOException | NumberFormatException e) {
             throw new HypervisorException("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Hands the VM's files to the account: its directory traversable (root's, so vm.json stays
+     * out of reach), its disk and console log its own, and a fresh control directory of its own
+     * for the sockets. Sockets left by an earlier start, or by a version that kept them in the
+     * VM's directory, go.
+     */
+    void prepare(VmSpec spec) throws IOException {
+        account.shareDirectory(spec.dir());
+        if (Files.exists(spec.disk(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            account.own(spec.disk()); // missing: the hypervisor says so
+        }
+        if (!Files.exists(spec.consoleLog(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createFile(spec.consoleLog());
+        }
+        account.own(spec.consoleLog());
+        Path control = VmSpec.controlDir(spec.dir());
+        if (!Files.isDirectory(control, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(control);
+            Files.createDirectory(control);
+        }
+        account.own(control);
+        for (String socket : VmSpec.SOCKETS) {
+            Files.deleteIfExists(control.resolve(socket));
+            Files.deleteIfExists(spec.dir().resolve(socket));
+        }
+    }
+
+    /** Without systemd: the account's uid, gid and groups, no capabilities, no way back (setpriv from util-linux). */
+    List<String> dropPrivileges() {
+        return List.of("setpriv", "--reuid=" + account.name(), "--regid=" + account.name(), "--init-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--");
+    }
+
+    /**
+     * The VM unit's sandbox. The hypervisor needs its directory (disk, console, sockets), the
+     * kernel and initrd, /dev/kvm and /dev/net/tun, and Unix sockets (QMP, Firecracker's API;
+     * the TAP is opened through /dev/net/tun); everything else is taken away. The rest of
+     * DATA_DIR (other VMs' disks, templates, vm.json) is replaced by an empty read-only tree.
+     * Not set: MemoryDenyWriteExecute (TCG generates code, and the ExecStop helper is a JVM),
+     * PrivateDevices and PrivateNetwork (the devices and the TAP live on the host).
+     */
+    List<String> sandboxProperties(VmSpec spec) {
+        List<String> p = new ArrayList<>(List.of(
+                "User=" + account.name(), "Group=" + account.name(),
+                "NoNewPrivileges=yes", "CapabilityBoundingSet=", "AmbientCapabilities=",
+                "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "PrivateIPC=yes", "RemoveIPC=yes",
+                "TemporaryFileSystem=" + dataDir + ":ro", "BindPaths=" + spec.dir()));
+        for (Path file : spec.bootFiles()) {
+            if (file.startsWith(dataDir)) {
+                p.add("BindReadOnlyPaths=" + file);
+            }
+        }
+        p.addAll(List.of(
+                "DevicePolicy=closed", "DeviceAllow=/dev/kvm rw", "DeviceAllow=/dev/net/tun rw",
+                "ProtectKernelTunables=yes", "ProtectKernelModules=yes", "ProtectKernelLogs=yes",
+                "ProtectControlGroups=yes", "ProtectClock=yes", "ProtectHostname=yes",
+                "ProtectProc=invisible", "ProcSubset=pid",
+                "RestrictNamespaces=yes", "RestrictRealtime=yes", "RestrictSUIDSGID=yes", "LockPersonality=yes",
+                "RestrictAddressFamilies=AF_UNIX", "IPAddressDeny=any",
+                // seccomp(2) (in no group): QEMU offers -sandbox only where it can add its own filter.
+                "SystemCallArchitectures=native", "SystemCallFilter=@system-service seccomp",
+                "SystemCallFilter=~@privileged @resources", "SystemCallErrorNumber=EPERM"));
+        return p;
     }
 
     /**

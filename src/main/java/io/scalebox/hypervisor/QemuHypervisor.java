@@ -12,6 +12,7 @@ import java.util.List;
  * console to the VM's log, QMP on a Unix socket in the VM's directory.
  */
 public final class QemuHypervisor implements Hypervisor {
+    private static final String QMP = "qmp.sock";
     private final Path binary;
     private final QemuAccel accel;
     private final ProcessLauncher launcher;
@@ -48,7 +49,7 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     private static Path qmpSocket(Path vmDir) {
-        return vmDir.resolve("qmp.sock");
+        return VmSpec.socket(vmDir, QMP);
     }
 
     /** The ACPI power button (microvm exposes it through its generic event device). */
@@ -64,6 +65,9 @@ public final class QemuHypervisor implements Hypervisor {
         }
         List<String> a = new ArrayList<>(List.of(binary.toString(),
                 "-name", spec.id(), "-nodefaults", "-no-user-config", "-nographic",
+                // QEMU's own seccomp filter on top of the unit's: no obsolete calls, no set*uid,
+                // no fork/exec, no scheduler or affinity changes.
+                "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
                 "-M", "microvm", "-accel", accel.key()));
         if (accel == QemuAccel.KVM) {
             a.addAll(List.of("-cpu", "host"));
@@ -85,7 +89,7 @@ public final class QemuHypervisor implements Hypervisor {
                 // Appending, so that the daemon can cut the log down while QEMU writes (ConsoleLogs).
                 "-chardev", "file,id=console,path=" + option(spec.consoleLog()) + ",append=on",
                 "-serial", "chardev:console",
-                "-qmp", "unix:" + option(qmpSocket(spec)) + ",server=on,wait=off"));
+                "-qmp", "unix:" + option(VmSpec.controlDir(spec.dir()).resolve(QMP)) + ",server=on,wait=off"));
         return a;
     }
 

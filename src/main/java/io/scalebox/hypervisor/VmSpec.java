@@ -1,5 +1,6 @@
 package io.scalebox.hypervisor;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -42,5 +43,30 @@ public record VmSpec(
 
     public Path consoleLog() {
         return dir.resolve(CONSOLE_LOG);
+    }
+
+    /** The hypervisor's control sockets, in the VM's control directory. */
+    static final List<String> SOCKETS = List.of("qmp.sock", "firecracker.sock");
+
+    /**
+     * Where the hypervisor makes its control socket: a directory of the account's own, as the
+     * VM's directory is root's (so that vm.json cannot be replaced from the hypervisor).
+     */
+    static Path controlDir(Path vmDir) {
+        return vmDir.resolve("ctl");
+    }
+
+    /** A control socket; a VM started before the control directory existed has it in its directory. */
+    static Path socket(Path vmDir, String name) {
+        Path current = controlDir(vmDir).resolve(name);
+        Path earlier = vmDir.resolve(name);
+        return !Files.exists(current) && Files.exists(earlier) ? earlier : current;
+    }
+
+    /** Kernel and initrd: what the hypervisor reads besides the VM's directory. */
+    List<Path> bootFiles() {
+        List<Path> files = new java.util.ArrayList<>(List.of(kernel));
+        initrd.ifPresent(files::add);
+        return files;
     }
 }

@@ -22,11 +22,14 @@ public final class Network implements TapDevices {
     private final String bridge;
     private final Cidr address;
     private final Path runDir;
+    private final String tapOwner;
 
-    public Network(String bridge, Cidr address, Path runDir) {
+    /** @param tapOwner the account the hypervisors run as (owner of every TAP) */
+    public Network(String bridge, Cidr address, Path runDir, String tapOwner) {
         this.bridge = bridge;
         this.address = address;
         this.runDir = runDir;
+        this.tapOwner = tapOwner;
     }
 
     public static String tapName(String vmId) {
@@ -58,7 +61,8 @@ public final class Network implements TapDevices {
         if (exists(tap)) {
             ip("link", "delete", tap); // never reuse a TAP another hypervisor had
         }
-        ip("tuntap", "add", "dev", tap, "mode", "tap");
+        // Owned by the account: the unprivileged hypervisor attaches to it without CAP_NET_ADMIN.
+        ip("tuntap", "add", "dev", tap, "mode", "tap", "user", tapOwner, "group", tapOwner);
         try {
             ip("link", "set", tap, "master", bridge);
             // An isolated bridge port forwards only to non-isolated ones (the host): no frame goes

@@ -27,9 +27,10 @@ class FirecrackerContractTest {
     @TempDir
     Path tmp;
     Path vmDir;
+    Path ctl;
     VmSpec spec;
     FirecrackerHypervisor firecracker;
-    final ProcessLauncher launcher = new ProcessLauncher(false, Path.of("/usr/sbin/scaleboxd"), Duration.ofSeconds(30), GuestShutdown.system());
+    final ProcessLauncher launcher = new ProcessLauncher(false, TestAccount.current(), Path.of("/var/lib/scalebox"), Path.of("/usr/sbin/scaleboxd"), Duration.ofSeconds(30), GuestShutdown.system());
     VmProcess started;
 
     @BeforeEach
@@ -40,6 +41,8 @@ class FirecrackerContractTest {
                 + "' " + FakeFirecracker.class.getName() + " \"$@\"\n");
         Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
         vmDir = Files.createDirectories(tmp.resolve("vm-0123456789ab"));
+        // The stand-in keeps its files beside its socket, in the VM's control directory.
+        ctl = Files.createDirectories(vmDir.resolve("ctl"));
         spec = new VmSpec("vm-0123456789ab", "quiet-otter", vmDir, Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")),
                 vmDir.resolve("rootfs.ext4"), "sbx0123456789", "02:01:23:45:67:89", "172.16.0.2", "172.16.0.1",
                 "255.255.0.0", List.of("192.0.2.53"), 2, 512);
@@ -58,7 +61,7 @@ class FirecrackerContractTest {
     }
 
     List<String> requests() throws IOException {
-        Path log = vmDir.resolve("fake-requests.log");
+        Path log = ctl.resolve("fake-requests.log");
         return Files.exists(log) ? Files.readAllLines(log) : List.of();
     }
 
@@ -93,13 +96,13 @@ class FirecrackerContractTest {
     @ValueSource(strings = {"PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs",
         "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /actions"})
     void aFaultAtAnyStepAbortsWithItsMessageAndEndsTheProcess(String step) throws Exception {
-        Files.writeString(vmDir.resolve("fake-fault"), step);
+        Files.writeString(ctl.resolve("fake-fault"), step);
         HypervisorException e = assertThrows(HypervisorException.class, () -> started = firecracker.start(spec));
         assertTrue(e.getMessage().contains("answered 400: fault injected at " + step), e.getMessage());
         List<String> log = requests();
         assertTrue(log.get(log.size() - 1).startsWith(step), "nothing is sent after the fault: " + log);
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine()
-                .map(c -> c.contains(vmDir.resolve("firecracker.sock").toString())).orElse(false)),
+                .map(c -> c.contains(ctl.resolve("firecracker.sock").toString())).orElse(false)),
                 "the firecracker process was ended");
     }
 
@@ -123,7 +126,7 @@ class FirecrackerContractTest {
 
     @Test
     void pauseOfAVmThatIsNotRunningIsAnError() throws Exception {
-        Files.writeString(vmDir.resolve("fake-fault"), "PUT /actions");
+        Files.writeString(ctl.resolve("fake-fault"), "PUT /actions");
         assertThrows(HypervisorException.class, () -> started = firecracker.start(spec));
         HypervisorException e = assertThrows(HypervisorException.class, () -> firecracker.pause(spec));
         assertTrue(e.getMessage().startsWith("firecracker PATCH /vm failed"), e.getMessage());

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The properties that make a VM unit stop cleanly when systemd stops it. */
+/** The properties that confine a VM unit and make it stop cleanly when systemd stops it. */
 class ProcessLauncherTest {
     private static VmSpec spec(Path dir) {
         return new VmSpec("vm-0123456789ab", "quiet-otter", dir, Path.of("/k"), Optional.empty(),
@@ -19,7 +19,7 @@ class ProcessLauncherTest {
 
     @Test
     void unitAsksTheGuestAndWaitsBeforeSystemdForcesIt() {
-        ProcessLauncher launcher = new ProcessLauncher(true, Path.of("/usr/sbin/scaleboxd"), Duration.ofSeconds(30),
+        ProcessLauncher launcher = new ProcessLauncher(true, TestAccount.current(), Path.of("/var/lib/scalebox"), Path.of("/usr/sbin/scaleboxd"), Duration.ofSeconds(30),
                 GuestShutdown.system());
         List<String> props = launcher.stopProperties(spec(Path.of("/var/lib/scalebox/vms/vm-0123456789ab")),
                 HypervisorKind.QEMU);
@@ -31,6 +31,37 @@ class ProcessLauncherTest {
         // Stopped before networking and remote storage at shutdown.
         assertTrue(props.contains("--property=After=network.target"), props.toString());
         assertTrue(props.contains("--property=After=remote-fs.target"), props.toString());
+    }
+
+    @Test
+    void theUnitRunsAsTheAccountWithOnlyTheVmDirectoryWritable() {
+        ProcessLauncher launcher = new ProcessLauncher(true, TestAccount.current(), Path.of("/var/lib/scalebox"),
+                Path.of("/usr/sbin/scaleboxd"), Duration.ofSeconds(30), GuestShutdown.system());
+        Path dir = Path.of("/var/lib/scalebox/vms/vm-0123456789ab");
+        VmSpec spec = new VmSpec("vm-0123456789ab", "q", dir, Path.of("/var/lib/scalebox/kernel/6.1/vmlinux"),
+                Optional.of(Path.of("/boot/initrd.img")), dir.resolve("rootfs.ext4"), "sbx0", "02:00:00:00:00:01",
+                "172.16.0.5", "172.16.0.1", "255.255.0.0", List.of(), 1, 256);
+        List<String> p = launcher.sandboxProperties(spec);
+        String user = System.getProperty("user.name");
+        assertTrue(p.containsAll(List.of("User=" + user, "Group=" + user, "NoNewPrivileges=yes",
+                "CapabilityBoundingSet=", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                "DevicePolicy=closed", "DeviceAllow=/dev/kvm rw", "DeviceAllow=/dev/net/tun rw",
+                "RestrictAddressFamilies=AF_UNIX", "RestrictNamespaces=yes", "SystemCallFilter=@system-service seccomp")),
+                p.toString());
+        // DATA_DIR hidden but for the VM's directory and its kernel; an initrd elsewhere is visible read-only anyway.
+        assertTrue(p.containsAll(List.of("TemporaryFileSystem=/var/lib/scalebox:ro", "BindPaths=" + dir,
+                "BindReadOnlyPaths=/var/lib/scalebox/kernel/6.1/vmlinux")), p.toString());
+        assertTrue(p.stream().noneMatch(x -> x.contains("/boot/initrd.img")), p.toString());
+        assertTrue(p.indexOf("TemporaryFileSystem=/var/lib/scalebox:ro") < p.indexOf("BindPaths=" + dir));
+    }
+
+    @Test
+    void withoutSystemdTheProcessDropsToTheAccountAndAllCapabilities() {
+        ProcessLauncher launcher = new ProcessLauncher(false, TestAccount.current(), Path.of("/var/lib/scalebox"),
+                Path.of("/usr/sbin/scaleboxd"), Duration.ofSeconds(30), GuestShutdown.system());
+        String user = System.getProperty("user.name");
+        assertEquals(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--inh-caps=-all",
+                "--bounding-set=-all", "--no-new-privs", "--"), launcher.dropPrivileges());
     }
 
     @Test

@@ -16,7 +16,7 @@ class QemuHypervisorTest {
             Optional.of(Path.of("/i")), Path.of("/d/rootfs.ext4"), "sbx0", "02:00:00:00:00:01", "172.16.0.5",
             "172.16.0.1", "255.255.0.0", List.of(), 2, 512);
 
-    private static final ProcessLauncher LAUNCHER = new ProcessLauncher(false, Path.of("/usr/sbin/scaleboxd"),
+    private static final ProcessLauncher LAUNCHER = new ProcessLauncher(false, TestAccount.current(), Path.of("/var/lib/scalebox"), Path.of("/usr/sbin/scaleboxd"),
             Duration.ofSeconds(30), GuestShutdown.system());
 
     private static String after(List<String> argv, String flag) {
@@ -31,6 +31,14 @@ class QemuHypervisorTest {
         assertEquals("qemu64,-cx16", after(argv, "-cpu"));
         assertTrue(after(argv, "-append").endsWith(" tsc_early_khz=2600000 tsc=reliable"));
         assertEquals("/i", after(argv, "-initrd"));
+    }
+
+    @Test
+    void qemuFiltersItsOwnSystemCalls() {
+        List<String> argv = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), QemuAccel.KVM,
+                LAUNCHER, 0).argv(SPEC);
+        assertEquals("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+                after(argv, "-sandbox"));
     }
 
     @Test
@@ -51,6 +59,6 @@ class QemuHypervisorTest {
         assertEquals("file,id=console,path=/d,,x/console.log,append=on", after(argv, "-chardev"));
         assertEquals("chardev:console", after(argv, "-serial"));
         assertTrue(after(argv, "-drive").startsWith("id=root,file=/d,,x/rootfs.ext4,format=raw"));
-        assertEquals("unix:/d,,x/qmp.sock,server=on,wait=off", after(argv, "-qmp"));
+        assertEquals("unix:/d,,x/ctl/qmp.sock,server=on,wait=off", after(argv, "-qmp"));
     }
 }
