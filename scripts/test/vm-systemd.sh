@@ -7,7 +7,9 @@
 # again by AUTOSTART, its disk intact). Every stop that keeps a VM (API stop, container
 # reboot, apt-get remove) shuts the guest down cleanly: a file written without sync just
 # before it is there afterwards; a guest that ignores the power button is forced after
-# VM_STOP_TIMEOUT, and the journal says which happened.
+# VM_STOP_TIMEOUT, and the journal says which happened. The hypervisor runs as the
+# unprivileged scalebox-vm in a sandbox (uid, capabilities, seccomp, what QMP can open,
+# systemd-analyze's exposure); a corrupted guest filesystem fails a snapshot or create cleanly.
 # Usage: vm-systemd.sh DEB DEB_NEWER VERSION_NEWER
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +17,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/container.sh"
 DEB=$1 DEB_B=$2 VERSION_B=$3
 CT_IMAGE=bookworm-systemd-qemu.tar
+# systemd-analyze's exposure of a VM unit (0 safest, 10 unconfined; measured 2026-12: see docs/benchmarks.md).
+MAX_VM_EXPOSURE=1.5
+MAX_DAEMON_EXPOSURE=4.5
 trap ct_stop EXIT
 "$HERE/build-guest.sh" >/dev/null || exit 1
 
@@ -23,6 +28,7 @@ CT_NSPAWN_ARGS="--bind=/dev/net/tun"
 ct_start "sbvm$$" || exit 1
 cp "$DEB" "$CT_ROOT/root/s.deb"
 cp "$DEB_B" "$CT_ROOT/root/b.deb"
+cp "$HERE/qmp-open.sh" "$CT_ROOT/root/qmp-open"
 mkdir -p "$CT_ROOT/srv/guest"
 cp --sparse=always "$CACHE/guest/vmlinux" "$CACHE/guest/initrd.img" "$CT_ROOT/srv/guest/"
 check "install the package" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb
@@ -55,6 +61,58 @@ check_eq "TimeoutStopSec: VM_STOP_TIMEOUT + 15 s" 35s "$(ct systemctl show -p Ti
 check "stopped before networking at shutdown (After=network.target)" sh -c "nsenter -t $CT_PID -a systemctl show -p After --value $UNIT | grep -qw network.target"
 check "SSH through the daemon's port" wait_for 120 ssh_ready "$PORT"
 PID=$(ct systemctl show -p MainPID --value "$UNIT")
+
+echo "vm-systemd: least privilege"
+VMUID=$(ct id -u scalebox-vm)
+status_of() { ct awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$PID/status"; }
+check "the package made the system account scalebox-vm" test -n "$VMUID"
+check_eq "QEMU runs as scalebox-vm (real, effective, saved, fs uid)" "$VMUID $VMUID $VMUID $VMUID" "$(status_of Uid | tr -s '\t ' ' ')"
+check_eq "QEMU has no capabilities, none to gain" "0000000000000000 0000000000000000 1" "$(status_of CapEff) $(status_of CapBnd) $(status_of NoNewPrivs)"
+check_eq "QEMU runs under seccomp filters (the unit's and -sandbox)" 2 "$(status_of Seccomp)"
+check_eq "the TAP belongs to scalebox-vm" "$VMUID" "$(ct cat "/sys/class/net/sbx$(echo "$ID" | cut -c4-13)/owner")"
+check_eq "the disk is scalebox-vm's alone" "scalebox-vm 600" "$(ct stat -c '%U %a' "/var/lib/scalebox/vms/$ID/rootfs.ext4")"
+check_eq "vm.json stays root's" "root 600" "$(ct stat -c '%U %a' "/var/lib/scalebox/vms/$ID/vm.json")"
+EXPOSURE=$(ct systemd-analyze security --no-pager "$UNIT" | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+echo "  systemd-analyze security $UNIT: $EXPOSURE"
+check "systemd-analyze security: exposure ($EXPOSURE) at most $MAX_VM_EXPOSURE" awk -v e="$EXPOSURE" -v max="$MAX_VM_EXPOSURE" 'BEGIN { exit !(e != "" && e + 0 <= max + 0) }'
+QMP_SOCK=/var/lib/scalebox/vms/$ID/ctl/qmp.sock
+# qmp_says FILE PATTERN: QMP's answers to opening FILE match PATTERN.
+qmp_says() { ct /root/qmp-open "$QMP_SOCK" "$1" | grep -q "$2"; }
+check_eq "QMP: QEMU may open a file of its own (the probe works)" 3 "$(ct /root/qmp-open "$QMP_SOCK" "/var/lib/scalebox/vms/$ID/console.log" | grep -c '"return": {}')"
+check "QMP: QEMU cannot open /etc/shadow" qmp_says /etc/shadow "Could not open '/etc/shadow': Permission denied"
+check "QMP: QEMU cannot open its vm.json (root's)" qmp_says "/var/lib/scalebox/vms/$ID/vm.json" 'Permission denied'
+check "QMP: other VMs' data and the templates are not even there" qmp_says /var/lib/scalebox/templates/debian-base.ext4 'No such file or directory'
+check "QMP: QEMU cannot write the system" qmp_says /usr/bin/qemu-system-x86_64 'Read-only file system\|Permission denied'
+
+echo "vm-systemd: a corrupted guest filesystem"
+check_eq "create a second VM" 201 "$(api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"crafted\"}")"
+BAD=$(field .id)
+check_eq "stop it" 200 "$(api POST /vms/crafted/stop '{"force":true}')"
+check "it snapshots while whole (the probe works)" test "$(api POST /vms/crafted/snapshot '{"template_name":"crafted-whole"}')" = 201
+# Garbage over the superblock and every backup of it, as a hostile guest's root could write
+# (garbage over the primary alone, e2fsck repairs from a backup).
+IMG=/var/lib/scalebox/vms/$BAD/rootfs.ext4
+BS=$(ct dumpe2fs -h "$IMG" 2>/dev/null | sed -n 's/^Block size: *//p')
+for block in 0 $(ct dumpe2fs "$IMG" 2>/dev/null | sed -n 's/.*Backup superblock at \([0-9]*\).*/\1/p'); do
+    ct dd if=/dev/urandom of="$IMG" bs="$BS" seek="$block" count=1 conv=notrunc status=none
+done
+HOST_FILES=$(ct sh -c 'ls -lA /etc; find /tmp /var/tmp -maxdepth 1 ! -name "systemd-private-*"; sha256sum /etc/passwd /etc/shadow /etc/group')
+TOOL_UNITS=$(ct systemctl list-units --all --no-legend --plain 'run-*' | wc -l)
+check_eq "snapshot of it fails (500)" 500 "$(api POST /vms/crafted/snapshot '{"template_name":"crafted"}')"
+check "the error names the tool" sh -c "nsenter -t $CT_PID -a jq -r .error /root/body | grep -q '^Snapshot failed: e2fsck'"
+check_eq "no template and no partial file" "" "$(ct ls -A /var/lib/scalebox/templates | grep crafted | grep -v crafted-whole || true)"
+ct cp --sparse=always "/var/lib/scalebox/vms/$BAD/rootfs.ext4" /var/lib/scalebox/templates/crafted.ext4
+check_eq "a VM from a corrupted template fails (500)" 500 "$(api POST /vms "{\"template\":\"crafted\",\"ssh_public_key\":\"$KEY\",\"name\":\"crafted2\"}")"
+check "that error names the tool too" sh -c "nsenter -t $CT_PID -a jq -r .error /root/body | grep -q 'e2fsck'"
+check_eq "and leaves no VM" "404" "$(api GET /vms/crafted2)"
+check_eq "the VM directories are the two VMs'" 2 "$(ct ls /var/lib/scalebox/vms | grep -c '^vm-')"
+check_eq "no tool unit left behind" "$TOOL_UNITS" "$(ct systemctl list-units --all --no-legend --plain 'run-*' | wc -l)"
+check_eq "the host's files are untouched" "$HOST_FILES" "$(ct sh -c 'ls -lA /etc; find /tmp /var/tmp -maxdepth 1 ! -name "systemd-private-*"; sha256sum /etc/passwd /etc/shadow /etc/group')"
+check_eq "delete the VM" 204 "$(api DELETE /vms/crafted)"
+check_eq "delete the templates" "204 204" "$(api DELETE /templates/crafted) $(api DELETE /templates/crafted-whole)"
+DAEMON_EXPOSURE=$(ct systemd-analyze security --no-pager scaleboxd.service | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+echo "  systemd-analyze security scaleboxd.service: $DAEMON_EXPOSURE"
+check "systemd-analyze security: the daemon's exposure ($DAEMON_EXPOSURE) at most $MAX_DAEMON_EXPOSURE" awk -v e="$DAEMON_EXPOSURE" -v max="$MAX_DAEMON_EXPOSURE" 'BEGIN { exit !(e != "" && e + 0 <= max + 0) }'
 check "restart scaleboxd" ct systemctl restart scaleboxd
 check_eq "VM survived the restart (same process)" "$PID" "$(ct systemctl show -p MainPID --value "$UNIT")"
 check_eq "still listed as running" "200 running $PORT" "$(api GET /vms/unit) $(field .status) $(field .ssh_port)"
