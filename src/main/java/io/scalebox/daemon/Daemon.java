@@ -108,9 +108,17 @@ public final class Daemon {
         // Units run "scaleboxd --stop-vm" as their ExecStop; the launcher script names itself.
         ProcessLauncher launcher = ProcessLauncher.detect(account, config.dataDir(),
                 Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd")), config.vmStopTimeout());
-        Hypervisor hypervisor = kind == HypervisorKind.FIRECRACKER
-                ? new FirecrackerHypervisor(config.firecrackerBin(), launcher)
-                : new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher, QemuHypervisor.hostTscKhz(PROC));
+        Hypervisor hypervisor;
+        if (kind == HypervisorKind.FIRECRACKER) {
+            FirecrackerHypervisor firecracker = FirecrackerHypervisor.at(config.firecrackerBin(), account, launcher);
+            LOG.info("firecracker runs as {}{}", account.name(), firecracker.jailed()
+                    ? " under its jailer (" + config.firecrackerBin().resolveSibling("jailer") + ")"
+                    : " in the unit's sandbox (no jailer beside " + config.firecrackerBin() + ")");
+            hypervisor = firecracker;
+        } else {
+            hypervisor = new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher,
+                    QemuHypervisor.hostTscKhz(PROC));
+        }
         KernelStore kernels = new KernelStore(config.dataDir().resolve("kernel"),
                 new GuestKernel(config.kernelPath(), config.initrdPath()));
         // GUEST_DNS, else the host's upstream resolvers (read again at each use: they may change).

@@ -1,26 +1,43 @@
 package io.scalebox.hypervisor;
 
 import com.google.gson.JsonObject;
+import io.scalebox.host.Account;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Firecracker: one process per VM started with {@code --api-sock}, then configured through
  * its API (machine, boot source, root drive, network, entropy) and started. Any answer but
- * 2xx aborts the start with Firecracker's fault message and ends the process.
+ * 2xx aborts the start with Firecracker's fault message and ends the process. Under its
+ * {@link Jailer} when that is installed beside the binary, else as the account in the
+ * launcher's sandbox.
  */
 public final class FirecrackerHypervisor implements Hypervisor {
     private static final String API_SOCKET = "firecracker.sock";
     private final Path binary;
+    private final Optional<Jailer> jailer;
     private final ProcessLauncher launcher;
 
-    public FirecrackerHypervisor(Path binary, ProcessLauncher launcher) {
+    FirecrackerHypervisor(Path binary, Optional<Jailer> jailer, ProcessLauncher launcher) {
         this.binary = binary;
+        this.jailer = jailer;
         this.launcher = launcher;
+    }
+
+    /** Firecracker at {@code binary}, jailed when the jailer is installed beside it. */
+    public static FirecrackerHypervisor at(Path binary, Account account, ProcessLauncher launcher)
+            throws IOException {
+        return new FirecrackerHypervisor(binary, Jailer.beside(binary, account), launcher);
+    }
+
+    /** Whether VMs start under the jailer (reported at start-up). */
+    public boolean jailed() {
+        return jailer.isPresent();
     }
 
     @Override
@@ -33,7 +50,7 @@ public final class FirecrackerHypervisor implements Hypervisor {
     }
 
     private static Path apiSocket(Path vmDir) {
-        return VmSpec.socket(vmDir, API_SOCKET);
+        return Jailer.hostSocket(vmDir).orElseGet(() -> VmSpec.socket(vmDir, API_SOCKET));
     }
 
     /** Firecracker's only power-off request: an i8042 Ctrl-Alt-Del for the guest to act on. */
@@ -46,11 +63,30 @@ public final class FirecrackerHypervisor implements Hypervisor {
     @Override
     public VmProcess start(VmSpec spec) throws HypervisorException {
         // The launcher removes a stale socket before it starts the process.
-        Path sock = VmSpec.controlDir(spec.dir()).resolve(API_SOCKET);
-        // The guest's serial console is Firecracker's stdout: it goes to the VM's console log.
-        VmProcess process = launcher.start(spec, kind(),
-                List.of(binary.toString(), "--api-sock", sock.toString(), "--id", spec.id()),
-                spec.consoleLog());
+        Path sock;
+        VmProcess process;
+        String kernel = spec.kernel().toString();
+        Optional<String> initrd = spec.initrd().map(Path::toString);
+        String disk = spec.disk().toString();
+        if (jailer.isPresent()) {
+            Jailer j = jailer.get();
+            try {
+                j.prepare(spec);
+            } catch (IOException e) {
+                throw new HypervisorException("cannot prepare the jail: " + e.getMessage(), e);
+            }
+            sock = j.root(spec).resolve(Jailer.socketInJail(spec.id()).substring(1));
+            // Inside the jail the files have the names the jail gave them.
+            kernel = Jailer.KERNEL;
+            initrd = initrd.map(i -> Jailer.INITRD);
+            disk = Jailer.DISK;
+            process = launcher.startJailer(spec, j.argv(spec), j.identity(spec), spec.consoleLog());
+        } else {
+            sock = VmSpec.controlDir(spec.dir()).resolve(API_SOCKET);
+            // The guest's serial console is Firecracker's stdout: it goes to the VM's console log.
+            process = launcher.start(spec, kind(),
+                    List.of(binary.toString(), "--api-sock", sock.toString(), "--id", spec.id()), spec.consoleLog());
+        }
         try {
             awaitSocket(process, sock, spec.consoleLog());
             FirecrackerClient api = new FirecrackerClient(sock);
@@ -60,14 +96,14 @@ public final class FirecrackerHypervisor implements Hypervisor {
             api.send("PUT", "/machine-config", machine);
 
             JsonObject boot = new JsonObject();
-            boot.addProperty("kernel_image_path", spec.kernel().toString());
+            boot.addProperty("kernel_image_path", kernel);
             boot.addProperty("boot_args", spec.bootArgs());
-            spec.initrd().ifPresent(i -> boot.addProperty("initrd_path", i.toString()));
+            initrd.ifPresent(i -> boot.addProperty("initrd_path", i));
             api.send("PUT", "/boot-source", boot);
 
             JsonObject drive = new JsonObject();
             drive.addProperty("drive_id", "rootfs");
-            drive.addProperty("path_on_host", spec.disk().toString());
+            drive.addProperty("path_on_host", disk);
             drive.addProperty("is_root_device", true);
             drive.addProperty("is_read_only", false);
             api.send("PUT", "/drives/rootfs", drive);

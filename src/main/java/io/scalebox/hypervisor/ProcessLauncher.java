@@ -77,10 +77,25 @@ public final class ProcessLauncher implements VmProcesses {
         return outcome;
     }
 
-    /** Starts argv for the VM of {@code spec}; stdout and stderr go to {@code log}. */
+    /** Starts argv for the VM of {@code spec} as the account; stdout and stderr go to {@code log}. */
     public VmProcess start(VmSpec spec, HypervisorKind kind, List<String> argv, Path log)
             throws HypervisorException {
-        String cmdline = VmProcess.cmdlineOf(argv);
+        return launch(spec, kind, argv, argv, log, false);
+    }
+
+    /**
+     * Starts Firecracker's jailer for the VM as root (it needs to chroot, make device nodes and
+     * drop to the account itself), in a unit that keeps only the capabilities it needs.
+     * {@code identity}: how the jailed process's command line ends.
+     */
+    VmProcess startJailer(VmSpec spec, List<String> argv, List<String> identity, Path log)
+            throws HypervisorException {
+        return launch(spec, HypervisorKind.FIRECRACKER, argv, identity, log, true);
+    }
+
+    private VmProcess launch(VmSpec spec, HypervisorKind kind, List<String> argv, List<String> identity, Path log,
+                             boolean jailer) throws HypervisorException {
+        String cmdline = VmProcess.cmdlineOf(identity);
         try {
             prepare(spec);
             if (systemd) {
@@ -93,7 +108,7 @@ public final class ProcessLauncher implements VmProcesses {
                         "--property=StandardError=append:" + log,
                         // What the hypervisor writes (console, sockets) is the VM's own.
                         "--property=UMask=0077"));
-                sandboxProperties(spec).forEach(p -> run.add("--property=" + p));
+                (jailer ? jailerProperties(spec) : sandboxProperties(spec)).forEach(p -> run.add("--property=" + p));
                 run.addAll(stopProperties(spec, kind));
                 run.add("--");
                 run.addAll(argv);
@@ -106,7 +121,9 @@ public final class ProcessLauncher implements VmProcesses {
                 return new VmProcess(Long.parseLong(pid), Optional.of(unit), cmdline);
             }
             List<String> detached = new ArrayList<>(List.of("setsid"));
-            detached.addAll(dropPrivileges());
+            if (!jailer) {
+                detached.addAll(dropPrivileges());
+            }
             detached.addAll(argv);
             ProcessBuilder builder = new ProcessBuilder(detached);
             ChildEnvironment.applyTo(builder.environment());
@@ -186,6 +203,18 @@ public final class ProcessLauncher implements VmProcesses {
                 "SystemCallArchitectures=native", "SystemCallFilter=@system-service seccomp",
                 "SystemCallFilter=~@privileged @resources", "SystemCallErrorNumber=EPERM"));
         return p;
+    }
+
+    /** The jailer's unit: root, but only the capabilities the jailer's documented steps use. */
+    List<String> jailerProperties(VmSpec spec) {
+        return List.of("NoNewPrivileges=yes",
+                "CapabilityBoundingSet=CAP_SYS_ADMIN CAP_SYS_CHROOT CAP_MKNOD CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE"
+                        + " CAP_SETUID CAP_SETGID CAP_SYS_RESOURCE",
+                "ProtectSystem=strict", "ReadWritePaths=" + spec.dir(), "ProtectHome=yes", "PrivateTmp=yes",
+                "DevicePolicy=closed", "DeviceAllow=/dev/kvm rw", "DeviceAllow=/dev/net/tun rw",
+                "ProtectKernelTunables=yes", "ProtectKernelModules=yes", "ProtectKernelLogs=yes", "ProtectClock=yes",
+                "ProtectHostname=yes", "RestrictNamespaces=mnt pid", "RestrictRealtime=yes", "LockPersonality=yes",
+                "RestrictAddressFamilies=AF_UNIX", "IPAddressDeny=any", "SystemCallArchitectures=native");
     }
 
     /**

@@ -52,13 +52,21 @@ public final class FakeFirecracker {
 
     private final Path log;
     private final Path faultFile;
+    /** Under the stand-in jailer: the jail's root, where every file named through the API must be. */
+    private final java.util.Optional<Path> jail;
     private final Set<String> configured = new HashSet<>();
     private boolean started;
     private boolean guestRebooted;
 
-    private FakeFirecracker(Path socket) {
+    private FakeFirecracker(Path socket, java.util.Optional<Path> jail) {
         this.log = socket.resolveSibling("fake-requests.log");
         this.faultFile = socket.resolveSibling("fake-fault");
+        this.jail = jail;
+    }
+
+    /** Serves as a jailed Firecracker whose "/" is {@code root} (FakeJailer): the socket and files are inside it. */
+    static void jailed(Path root, String socketInJail) throws IOException {
+        serve(root.resolve(socketInJail.substring(1)), java.util.Optional.of(root));
     }
 
     public static void main(String[] args) throws IOException {
@@ -68,8 +76,11 @@ public final class FakeFirecracker {
             System.err.println("usage: firecracker --api-sock PATH --id ID");
             System.exit(1);
         }
-        Path socket = Path.of(a.get(i + 1));
-        FakeFirecracker fake = new FakeFirecracker(socket);
+        serve(Path.of(a.get(i + 1)), java.util.Optional.empty());
+    }
+
+    private static void serve(Path socket, java.util.Optional<Path> jail) throws IOException {
+        FakeFirecracker fake = new FakeFirecracker(socket, jail);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             while (true) {
@@ -116,6 +127,11 @@ public final class FakeFirecracker {
             respond(out, 204, null);
             guestRebooted = step.equals("PUT /actions") && body.contains("\"SendCtrlAltDel\"");
         }
+    }
+
+    /** Jailed, a path resolves inside the jail's root (where the jailer chrooted); else any path goes. */
+    private boolean inJail(String path) {
+        return jail.isEmpty() || path.startsWith("/") && Files.isRegularFile(jail.get().resolve(path.substring(1)));
     }
 
     private String check(String method, String path, boolean json, String body) {
@@ -173,7 +189,7 @@ public final class FakeFirecracker {
         return null;
     }
 
-    private static String types(String key, String path, JsonObject o) {
+    private String types(String key, String path, JsonObject o) {
         switch (key) {
             case "PUT /machine-config" -> {
                 if (!isInt(o, "vcpu_count") || !isInt(o, "mem_size_mib")) {
@@ -190,6 +206,11 @@ public final class FakeFirecracker {
                         return f + " must be a string";
                     }
                 }
+                for (String f : List.of("kernel_image_path", "initrd_path")) {
+                    if (o.has(f) && !inJail(o.get(f).getAsString())) {
+                        return f + " " + o.get(f).getAsString() + " is not a file inside the jail";
+                    }
+                }
             }
             case "PUT /drives/{id}" -> {
                 if (!isString(o, "drive_id") || !o.get("drive_id").getAsString().equals(last(path))) {
@@ -197,6 +218,9 @@ public final class FakeFirecracker {
                 }
                 if (!isBool(o, "is_root_device") || !isBool(o, "is_read_only") || !isString(o, "path_on_host")) {
                     return "a virtio-block drive needs is_root_device, is_read_only (booleans) and path_on_host";
+                }
+                if (!inJail(o.get("path_on_host").getAsString())) {
+                    return "path_on_host " + o.get("path_on_host").getAsString() + " is not a file inside the jail";
                 }
             }
             case "PUT /network-interfaces/{id}" -> {

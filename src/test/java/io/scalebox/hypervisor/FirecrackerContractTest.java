@@ -46,7 +46,7 @@ class FirecrackerContractTest {
         spec = new VmSpec("vm-0123456789ab", "quiet-otter", vmDir, Path.of("/k/vmlinux"), Optional.of(Path.of("/k/initrd")),
                 vmDir.resolve("rootfs.ext4"), "sbx0123456789", "02:01:23:45:67:89", "172.16.0.2", "172.16.0.1",
                 "255.255.0.0", List.of("192.0.2.53"), 2, 512);
-        firecracker = new FirecrackerHypervisor(bin, launcher);
+        firecracker = new FirecrackerHypervisor(bin, Optional.empty(), launcher);
     }
 
     @AfterEach
@@ -119,7 +119,7 @@ class FirecrackerContractTest {
 
     @Test
     void aBinaryThatExitsAtOnceIsReported() throws Exception {
-        FirecrackerHypervisor broken = new FirecrackerHypervisor(Path.of("/bin/false"), launcher);
+        FirecrackerHypervisor broken = new FirecrackerHypervisor(Path.of("/bin/false"), Optional.empty(), launcher);
         HypervisorException e = assertThrows(HypervisorException.class, () -> started = broken.start(spec));
         assertTrue(e.getMessage().contains("exited during start"), e.getMessage());
     }
@@ -130,6 +130,44 @@ class FirecrackerContractTest {
         assertThrows(HypervisorException.class, () -> started = firecracker.start(spec));
         HypervisorException e = assertThrows(HypervisorException.class, () -> firecracker.pause(spec));
         assertTrue(e.getMessage().startsWith("firecracker PATCH /vm failed"), e.getMessage());
+    }
+
+    /** The jailer beside firecracker: its documented usage, the jail's files and paths, a clean stop. */
+    @Test
+    void underTheJailerTheVmIsConfiguredWithPathsInsideTheJail() throws Exception {
+        Path jailerBin = tmp.resolve("jailer");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.writeString(jailerBin, "#!/bin/sh\nexec " + java + " -cp '" + System.getProperty("java.class.path")
+                + "' " + FakeJailer.class.getName() + " \"$@\"\n");
+        Files.setPosixFilePermissions(jailerBin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path kernel = Files.writeString(tmp.resolve("vmlinux"), "kernel");
+        Path initrd = Files.writeString(tmp.resolve("initrd.img"), "initrd");
+        Files.writeString(vmDir.resolve("rootfs.ext4"), "disk");
+        VmSpec jailedSpec = new VmSpec(spec.id(), spec.hostname(), vmDir, kernel, Optional.of(initrd),
+                vmDir.resolve("rootfs.ext4"), spec.tap(), spec.mac(), spec.guestAddress(), spec.gateway(),
+                spec.netmask(), spec.nameservers(), 2, 512);
+        Jailer jailer = new Jailer(jailerBin, tmp.resolve("firecracker"), "64055", "64055");
+        FirecrackerHypervisor jailed = new FirecrackerHypervisor(tmp.resolve("firecracker"), Optional.of(jailer),
+                launcher);
+        assertEquals(List.of(jailerBin.toString(), "--id", spec.id(), "--exec-file", tmp.resolve("firecracker").toString(),
+                "--uid", "64055", "--gid", "64055", "--chroot-base-dir", vmDir.resolve("jail").toString(),
+                "--", "--api-sock", "/" + spec.id() + ".sock"), jailer.argv(jailedSpec));
+
+        started = jailed.start(jailedSpec);
+        assertTrue(started.alive(), "the process is recognised by how its command line ends");
+        Path root = vmDir.resolve("jail/firecracker/" + spec.id() + "/root");
+        List<String> log = Files.readAllLines(root.resolve("fake-requests.log"));
+        assertEquals(List.of(), log.stream().filter(l -> l.startsWith("VIOLATION")).toList());
+        assertTrue(log.get(1).contains("\"kernel_image_path\":\"/vmlinux\"") && log.get(1).contains("\"initrd_path\":\"/initrd.img\""),
+                log.get(1));
+        assertTrue(log.get(2).contains("\"path_on_host\":\"/rootfs.ext4\""), log.get(2));
+        // The disk is the VM's own file (a hard link), not a copy: the guest's writes land in it.
+        assertEquals(Files.getAttribute(vmDir.resolve("rootfs.ext4"), "unix:ino"),
+                Files.getAttribute(root.resolve("rootfs.ext4"), "unix:ino"));
+        // The stop path finds the jailed socket from the VM's directory alone (as the ExecStop helper does).
+        GuestShutdown.Outcome outcome = launcher.powerOff(started, () -> firecracker.requestPowerOff(jailedSpec));
+        assertTrue(outcome.clean(), outcome.describe(spec.id()));
+        assertFalse(started.alive());
     }
 
     @Test
