@@ -6,7 +6,6 @@ import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -31,7 +30,7 @@ final class FirecrackerClient {
                 + "Content-Type: application/json\r\n"
                 + "Content-Length: " + json.length + "\r\n"
                 + "Connection: close\r\n\r\n";
-        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+        try (SocketChannel ch = SocketChannel.open(VmSpec.controlAddress(socket))) {
             ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
             ch.write(ByteBuffer.wrap(json));
             Reply reply = read(Channels.newInputStream(ch));

@@ -3,7 +3,6 @@ package io.scalebox.hypervisor;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -23,7 +22,7 @@ final class Qmp implements AutoCloseable {
     }
 
     static Qmp connect(Path socket) throws IOException {
-        SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        SocketChannel ch = SocketChannel.open(VmSpec.controlAddress(socket));
         try {
             return new Qmp(ch);
         } catch (IOException e) {

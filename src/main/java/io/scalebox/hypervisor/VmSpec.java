@@ -63,6 +63,18 @@ public record VmSpec(
         return !Files.exists(current) && Files.exists(earlier) ? earlier : current;
     }
 
+    /**
+     * A control socket to connect to. The directory it is in belongs to the hypervisor's
+     * account, which could put a link to another service's socket there for the root daemon to
+     * talk to: only a socket itself is accepted.
+     */
+    static java.net.UnixDomainSocketAddress controlAddress(Path socket) throws java.io.IOException {
+        if (Files.isSymbolicLink(socket)) {
+            throw new java.io.IOException(socket + " is a symbolic link, not the hypervisor's socket");
+        }
+        return java.net.UnixDomainSocketAddress.of(socket);
+    }
+
     /** Kernel and initrd: what the hypervisor reads besides the VM's directory. */
     List<Path> bootFiles() {
         List<Path> files = new java.util.ArrayList<>(List.of(kernel));

@@ -1,11 +1,15 @@
 package io.scalebox.hypervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class VmSpecTest {
     private static VmSpec spec(List<String> dns) {
@@ -27,5 +31,22 @@ class VmSpecTest {
         String args = spec(List.of()).bootArgs();
         assertEquals("ip=172.16.0.5::172.16.0.1:255.255.0.0:quiet-otter:eth0:off",
                 args.substring(args.indexOf("ip=")));
+    }
+
+    @Test
+    void aControlSocketThatIsALinkIsRefused(@TempDir Path dir) throws IOException {
+        Path link = Files.createSymbolicLink(dir.resolve("qmp.sock"), Path.of("/run/systemd/private"));
+        IOException e = assertThrows(IOException.class, () -> VmSpec.controlAddress(link));
+        assertEquals(link + " is a symbolic link, not the hypervisor's socket", e.getMessage());
+    }
+
+    @Test
+    void anEarlierVersionsSocketIsUsedUntilTheControlDirectoryHasOne(@TempDir Path dir) throws IOException {
+        assertEquals(dir.resolve("ctl/qmp.sock"), VmSpec.socket(dir, "qmp.sock"));
+        Files.createFile(dir.resolve("qmp.sock"));
+        assertEquals(dir.resolve("qmp.sock"), VmSpec.socket(dir, "qmp.sock"));
+        Files.createDirectories(dir.resolve("ctl"));
+        Files.createFile(dir.resolve("ctl/qmp.sock"));
+        assertEquals(dir.resolve("ctl/qmp.sock"), VmSpec.socket(dir, "qmp.sock"));
     }
 }
