@@ -63,6 +63,7 @@ public final class Daemon {
     private ApiServer server;
     private ScheduledExecutorService guard;
     private ProxyLoop proxies;
+    private static final Path TUN = Path.of("/dev/net/tun");
 
     /**
      * @param hostSetup false for --self-test: no bridge, nftables or recovery (needs no root)
@@ -102,6 +103,10 @@ public final class Daemon {
             for (Path dir : List.of(config.dataDir(), config.templatesDir(), config.vmsDir(),
                     config.dataDir().resolve("kernel"))) {
                 account.shareDirectory(dir);
+            }
+            if (!account.mayOpen(TUN)) {
+                LOG.warn("{} is not open to {} (mode {}): VMs will fail to start with \"could not open {}\"; udev's"
+                        + " default makes it 0666: chmod 0666 {}", TUN, account.name(), Account.modeOf(TUN), TUN, TUN);
             }
         }
         network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR, account.name());

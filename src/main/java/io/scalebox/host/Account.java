@@ -6,10 +6,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.Set;
 
 /**
  * The unprivileged system account (made by the package) that hypervisors and the image tools
@@ -69,6 +72,33 @@ public final class Account {
         view.setOwner(rootOf(file));
         view.setGroup(rootGroup(file));
         view.setPermissions(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /**
+     * Whether the account may read and write {@code device} by its mode: for everyone, for the
+     * account's group, or as owner. (Groups it gains through membership, such as kvm, are not
+     * looked at.) False when the device is missing.
+     */
+    public boolean mayOpen(Path device) {
+        try {
+            PosixFileAttributes a = Files.readAttributes(device, PosixFileAttributes.class);
+            Set<PosixFilePermission> p = a.permissions();
+            return p.containsAll(Set.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE))
+                    || a.group().equals(group)
+                    && p.containsAll(Set.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE))
+                    || a.owner().equals(user);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A file's mode as ls shows it (rw-rw-rw-), or "unknown". */
+    public static String modeOf(Path file) {
+        try {
+            return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     private static PosixFileAttributeView view(Path file) throws IOException {
