@@ -104,6 +104,12 @@ public final class Daemon {
                     config.dataDir().resolve("kernel"))) {
                 account.shareDirectory(dir);
             }
+            // Kernels built before hypervisors ran unprivileged are root's alone (0640).
+            try (var kernels = Files.walk(config.dataDir().resolve("kernel"), 2)) {
+                for (Path p : kernels.filter(p -> !Files.isSymbolicLink(p)).toList()) {
+                    account.shareReadable(p);
+                }
+            }
             if (!account.mayOpen(TUN)) {
                 LOG.warn("{} is not open to {} (mode {}): VMs will fail to start with \"could not open {}\"; udev's"
                         + " default makes it 0666: chmod 0666 {}", TUN, account.name(), Account.modeOf(TUN), TUN, TUN);

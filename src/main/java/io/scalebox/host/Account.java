@@ -66,6 +66,21 @@ public final class Account {
         view.setPermissions(PosixFilePermissions.fromString("rwxr-x---"));
     }
 
+    /**
+     * Lets the account read a root-owned file or directory (a guest kernel): group the
+     * account's, group read (and search for a directory) added; the owner's bits unchanged.
+     */
+    public void shareReadable(Path file) throws IOException {
+        PosixFileAttributeView view = view(file);
+        Set<PosixFilePermission> p = new java.util.HashSet<>(view.readAttributes().permissions());
+        p.add(PosixFilePermission.GROUP_READ);
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            p.add(PosixFilePermission.GROUP_EXECUTE);
+        }
+        view.setGroup(group);
+        view.setPermissions(p);
+    }
+
     /** Returns a file the account owned to root (e.g. an edited snapshot becoming a template), 0600. */
     public void disown(Path file) throws IOException {
         PosixFileAttributeView view = view(file);
