@@ -5,7 +5,8 @@ set -eu
 BUILD="openjdk-17-jdk-headless maven binutils"
 TEST="$BUILD systemd-container debootstrap lintian piuparts curl iproute2 jq
       qemu-system-x86 nftables e2fsprogs openssh-client lz4 zstd cpio socat wrk bc
-      bash-completion apt-utils debian-archive-keyring mosh shellcheck strace"
+      bash-completion apt-utils debian-archive-keyring mosh shellcheck strace
+      caddy pebble openssl python3"
 case "${1:-}" in
     build) want=$BUILD ;;
     test) want=$TEST ;;

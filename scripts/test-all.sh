@@ -51,7 +51,7 @@ scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }
 
 for suite in "lint.sh $DEB_A" "token-argv.sh" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B" \
     "vm-systemd.sh $DEB_A $DEB_B $VERSION_B" "e2e.sh $ROOT/target" "isolation.sh $ROOT/target" "cli.sh $ROOT/target" \
-    "base.sh $ROOT/target $DEB_A" "load.sh $ROOT/target 60"; do
+    "https.sh $ROOT/target" "base.sh $ROOT/target $DEB_A" "load.sh $ROOT/target 60"; do
     echo "== ${suite%% *}"
     # shellcheck disable=SC2086
     scripts/test/$suite | tee "$WORK/suite.log"

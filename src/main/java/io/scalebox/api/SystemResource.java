@@ -1,6 +1,7 @@
 package io.scalebox.api;
 
 import io.scalebox.config.Config;
+import io.scalebox.https.CaddySite;
 import io.scalebox.host.HostStats;
 import io.scalebox.hypervisor.HypervisorKind;
 import io.scalebox.storage.GuestKernel;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -24,11 +26,13 @@ public final class SystemResource {
     private final String cloneMode;
     private final HypervisorKind hypervisor;
     private final LongSupplier committed;
+    private final Optional<CaddySite> caddy;
 
     /** @param hypervisor the backend in use, decided once at start (HYPERVISOR=auto resolved) */
     public SystemResource(Config config, String version, String hostIp, HostStats stats, TemplateStore templates,
                           GuestKernel kernel, IntSupplier vmCount, LongSupplier committed, String cloneMode,
-                          HypervisorKind hypervisor) {
+                          HypervisorKind hypervisor, Optional<CaddySite> caddy) {
+        this.caddy = caddy;
         this.committed = committed;
         this.hypervisor = hypervisor;
         this.cloneMode = cloneMode;
@@ -77,7 +81,10 @@ public final class SystemResource {
                     "disk_clone", cloneMode,
                     "kernel_ready", kernel.ready(),
                     "base_template_ready", templates.exists(Config.BASE_TEMPLATE),
-                    "base_template", baseTemplate());
+                    "base_template", baseTemplate(),
+                    "https", Json.object("active", caddy.map(c -> c.state() == CaddySite.State.ACTIVE).orElse(false),
+                            "caddy", caddy.map(c -> c.state().key()).orElse("unused"),
+                            "api_domain", config.https().apiDomain().orElse(null)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

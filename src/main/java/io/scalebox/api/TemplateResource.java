@@ -1,12 +1,12 @@
 package io.scalebox.api;
 
 import io.scalebox.config.Config;
+import io.scalebox.https.VmHostnames;
 import io.scalebox.storage.TemplateStore;
 import io.scalebox.vm.VmManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,11 +15,13 @@ public final class TemplateResource {
     private final Config config;
     private final TemplateStore templates;
     private final VmManager manager;
+    private final VmHostnames hostnames;
 
     public TemplateResource(Config config, TemplateStore templates, VmManager manager) {
         this.config = config;
         this.templates = templates;
         this.manager = manager;
+        this.hostnames = new VmHostnames(config.baseDomain());
     }
 
     public List<Route> routes() {
@@ -45,17 +47,8 @@ public final class TemplateResource {
         }
     }
 
-    /** The domain is {@code <vm name>.<BASE_DOMAIN>}, one label, case-insensitive. */
+    /** The domain is {@code <vm name>.<BASE_DOMAIN>} of an existing VM. */
     boolean allowed(Optional<String> domain) {
-        if (config.baseDomain().isEmpty() || domain.isEmpty()) {
-            return false;
-        }
-        String d = domain.get().toLowerCase(Locale.ROOT);
-        String suffix = "." + config.baseDomain().get();
-        if (!d.endsWith(suffix)) {
-            return false;
-        }
-        String label = d.substring(0, d.length() - suffix.length());
-        return !label.isEmpty() && !label.contains(".") && manager.nameExists(label);
+        return domain.flatMap(hostnames::vmName).map(manager::nameExists).orElse(false);
     }
 }

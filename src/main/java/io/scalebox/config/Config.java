@@ -42,6 +42,7 @@ public record Config(
         List<Cidr> guestEgressAllow,
         List<Cidr> guestEgressDeny,
         List<String> guestDns,
+        Https https,
         LogLevel logLevel) {
 
     /** debian-base is protected whatever PROTECTED_TEMPLATES says (api.md). */
@@ -98,6 +99,13 @@ public record Config(
         m.put("GUEST_EGRESS_ALLOW", String.join(",", guestEgressAllow.stream().map(Cidr::networkText).toList()));
         m.put("GUEST_EGRESS_DENY", String.join(",", guestEgressDeny.stream().map(Cidr::networkText).toList()));
         m.put("GUEST_DNS", String.join(",", guestDns));
+        m.put("VM_HTTP_PORT", String.valueOf(https.vmHttpPort()));
+        m.put("HTTPS_ROUTER_PORT", String.valueOf(https.routerPort()));
+        m.put("API_DOMAIN", https.apiDomain().orElse(""));
+        m.put("CADDY_ADMIN", https.caddyAdmin());
+        m.put("ACME_EMAIL", https.acmeEmail().orElse(""));
+        m.put("ACME_CA", https.acmeCa().orElse(""));
+        m.put("ACME_CA_ROOT", https.acmeCaRoot().map(Path::toString).orElse(""));
         m.put("LOG_LEVEL", logLevel.key());
         return m;
     }

@@ -37,6 +37,13 @@ public enum ConfigKey {
     GUEST_EGRESS_ALLOW(""),
     GUEST_EGRESS_DENY(""),
     GUEST_DNS(""),
+    VM_HTTP_PORT("8080"),
+    HTTPS_ROUTER_PORT("8089"),
+    API_DOMAIN(""),
+    CADDY_ADMIN("localhost:2019"),
+    ACME_EMAIL(""),
+    ACME_CA(""),
+    ACME_CA_ROOT(""),
     LOG_LEVEL("info");
 
     private final String defaultValue;

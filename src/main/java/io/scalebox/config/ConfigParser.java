@@ -105,6 +105,7 @@ public final class ConfigParser {
         List<Cidr> egressAllow = cidrList(ConfigKey.GUEST_EGRESS_ALLOW);
         List<Cidr> egressDeny = cidrList(ConfigKey.GUEST_EGRESS_DENY);
         List<String> guestDns = addressList(ConfigKey.GUEST_DNS, 2);
+        Https https = https(apiPort, baseDomain);
         LogLevel logLevel = enumValue(ConfigKey.LOG_LEVEL, LogLevel.class);
 
         if (!errors.isEmpty()) {
@@ -112,7 +113,54 @@ public final class ConfigParser {
         }
         return new Config(apiPort, apiBind, token, dataDir, kernel, initrd, baseDomain, hostIp, hypervisor,
                 firecracker, qemu, accel, bridge, bridgeAddress, portMin, portMax, defVcpu, defMem, maxVcpu,
-                maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), overcommit == null ? 1.0 : overcommit, consoleMax, egressAllow, egressDeny, guestDns, logLevel);
+                maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), overcommit == null ? 1.0 : overcommit, consoleMax, egressAllow, egressDeny, guestDns, https, logLevel);
+    }
+
+    /** The HTTPS keys (README "HTTPS"); checked against the API port and BASE_DOMAIN. */
+    private Https https(int apiPort, Optional<String> baseDomain) {
+        int vmHttpPort = integer(ConfigKey.VM_HTTP_PORT, 1, 65535);
+        int routerPort = integer(ConfigKey.HTTPS_ROUTER_PORT, 1, 65535);
+        if (routerPort > 0 && routerPort == apiPort) {
+            errors.add(new ConfigError("HTTPS_ROUTER_PORT", raw(ConfigKey.HTTPS_ROUTER_PORT),
+                    "a port other than API_PORT (" + apiPort + ")"));
+        }
+        Optional<String> apiDomain = optional(ConfigKey.API_DOMAIN, "empty or a DNS name such as api.example.com",
+                ConfigParser::domain);
+        // <label>.<BASE_DOMAIN> is a VM's name: the API there would shadow (or be shadowed by) a VM.
+        if (apiDomain.isPresent() && baseDomain.isPresent()
+                && apiDomain.get().endsWith("." + baseDomain.get())
+                && !apiDomain.get().substring(0, apiDomain.get().length() - baseDomain.get().length() - 1).contains(".")) {
+            errors.add(new ConfigError("API_DOMAIN", raw(ConfigKey.API_DOMAIN),
+                    "a name that is not <label>." + baseDomain.get() + " (those are VM addresses)"));
+        }
+        String caddyAdmin = value(ConfigKey.CADDY_ADMIN,
+                "host:port of Caddy's admin endpoint on this machine, e.g. localhost:2019", s -> {
+                    int colon = s.lastIndexOf(':');
+                    if (colon < 1 || !s.substring(colon + 1).matches("[0-9]{1,5}")) {
+                        return null;
+                    }
+                    int port = Integer.parseInt(s.substring(colon + 1));
+                    String host = s.substring(0, colon);
+                    boolean local = host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]");
+                    return local && port >= 1 && port <= 65535 ? s : null;
+                });
+        Optional<String> email = optional(ConfigKey.ACME_EMAIL, "empty or an e-mail address such as ops@example.com",
+                s -> s.matches("[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}") && domain(s.substring(s.indexOf('@') + 1)) != null
+                        ? s : null);
+        Optional<String> ca = optional(ConfigKey.ACME_CA,
+                "empty (Caddy's default CAs) or an ACME directory URL such as "
+                        + "https://acme-staging-v02.api.letsencrypt.org/directory",
+                s -> {
+                    try {
+                        java.net.URI u = new java.net.URI(s);
+                        return "https".equals(u.getScheme()) && u.getHost() != null ? s : null;
+                    } catch (java.net.URISyntaxException e) {
+                        return null;
+                    }
+                });
+        Optional<Path> caRoot = optional(ConfigKey.ACME_CA_ROOT,
+                "empty or an absolute path to the PEM root certificate of the ACME server", ConfigParser::absolutePath);
+        return new Https(vmHttpPort, routerPort, apiDomain, caddyAdmin == null ? "" : caddyAdmin, email, ca, caRoot);
     }
 
     /** The raw value for the key, or its default when absent; null when absent without default. */

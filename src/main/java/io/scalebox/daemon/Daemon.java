@@ -12,6 +12,9 @@ import io.scalebox.host.CommandException;
 import io.scalebox.host.HostAddress;
 import io.scalebox.host.HostStats;
 import io.scalebox.host.ToolSandbox;
+import io.scalebox.https.CaddySite;
+import io.scalebox.https.VmHostnames;
+import io.scalebox.https.VmHttpRouter;
 import io.scalebox.hypervisor.FirecrackerHypervisor;
 import io.scalebox.hypervisor.Hypervisor;
 import io.scalebox.hypervisor.HypervisorKind;
@@ -34,6 +37,8 @@ import io.scalebox.vm.Host;
 import io.scalebox.vm.VmManager;
 import io.scalebox.vm.VmStore;
 import java.io.IOException;
+import java.net.URI;
+import java.util.Optional;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -63,6 +68,9 @@ public final class Daemon {
     private ApiServer server;
     private ScheduledExecutorService guard;
     private ProxyLoop proxies;
+    private VmHttpRouter router;
+    /** How often the site in Caddy is checked (a reload of Caddy drops it). */
+    private static final Duration CADDY_CHECK = Duration.ofSeconds(5);
     private static final Path TUN = Path.of("/dev/net/tun");
 
     /**
@@ -163,9 +171,19 @@ public final class Daemon {
                     FIREWALL_CHECK.toSeconds(), TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager::capConsoleLogs, 1, 1, TimeUnit.SECONDS);
         }
+        // HTTPS: Caddy terminates TLS for *.BASE_DOMAIN and hands requests to the router, which picks the VM.
+        Optional<CaddySite> caddy = config.baseDomain().map(d -> new CaddySite(d, config.https(), apiDial()));
+        if (hostSetup && caddy.isPresent()) {
+            VmHostnames hostnames = new VmHostnames(config.baseDomain());
+            router = new VmHttpRouter(header -> hostnames.fromHostHeader(header).flatMap(manager::runningNamed)
+                    .map(vm -> URI.create("http://" + vm.guestAddress() + ":" + config.https().vmHttpPort())));
+            router.start(config.https().routerPort());
+            guard.scheduleWithFixedDelay(caddy.get()::sync, 0, CADDY_CHECK.toSeconds(), TimeUnit.SECONDS);
+        }
         List<Route> routes = new ArrayList<>();
         routes.addAll(new SystemResource(config, Version.current(), hostIp, new HostStats(PROC), templates,
-                kernels.configured(), manager::count, manager::committedBytes, cloner.mode().key(), kind).routes());
+                kernels.configured(), manager::count, manager::committedBytes, cloner.mode().key(), kind, caddy)
+                .routes());
         routes.addAll(new VmResource(config, manager, hostIp).routes());
         routes.addAll(new TemplateResource(config, templates, manager).routes());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken()), routes);
@@ -176,6 +194,15 @@ public final class Daemon {
             throw new IOException("listening on " + config.apiBind() + ":" + port + " failed: "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
+    }
+
+    /** Where Caddy, on this machine, reaches the API (API_DOMAIN, the on-demand "ask" hook). */
+    private String apiDial() {
+        String bind = config.apiBind();
+        if (bind.equals("0.0.0.0") || bind.equals("::")) {
+            return "127.0.0.1:" + port;
+        }
+        return (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + port;
     }
 
     public int port() {
@@ -189,6 +216,9 @@ public final class Daemon {
         }
         if (server != null) {
             server.stop();
+        }
+        if (router != null) {
+            router.stop();
         }
         if (manager != null) {
             manager.detach();

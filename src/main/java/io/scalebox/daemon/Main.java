@@ -1,6 +1,7 @@
 package io.scalebox.daemon;
 
 import io.scalebox.config.Config;
+import io.scalebox.https.CaddySite;
 import io.scalebox.config.ConfigError;
 import io.scalebox.config.ConfigKey;
 import io.scalebox.config.ConfigParser;
@@ -48,6 +49,9 @@ public final class Main {
                    scaleboxd --stop-vm --hypervisor qemu|firecracker --timeout SECONDS VM_DIR
                                                   ask the guest of a VM unit to power off and wait
                                                   (the unit's ExecStop; the PID comes in MAINPID)
+                   scaleboxd --caddy-remove [FILE]
+                                                  take scalebox's site out of the host's Caddy (the
+                                                  package's prerm on removal)
                    scaleboxd --version | --help
             """;
 
@@ -94,6 +98,11 @@ public final class Main {
                     err.println("scaleboxd: cannot read " + a.get(1) + ": " + e.getMessage());
                     return EXIT_CONFIG;
                 }
+            case "--caddy-remove":
+                if (a.size() > 2) {
+                    break;
+                }
+                return caddyRemove(a.size() == 2 ? Path.of(a.get(1)) : DEFAULT_CONFIG, out, err);
             case "--stop-vm":
                 return StopVmCommand.run(a.subList(1, a.size()), System.getenv(), GuestShutdown.system(), out, err);
             case "--self-test":
@@ -113,6 +122,24 @@ public final class Main {
     private static Path configFileForWarnings() {
         String f = System.getenv("SCALEBOX_CONFIG");
         return f != null && !f.isEmpty() ? Path.of(f) : DEFAULT_CONFIG;
+    }
+
+    /**
+     * Removes scalebox's pieces from Caddy's running configuration. Never fails the caller
+     * (a package removal): a Caddy that does not answer has nothing of ours to keep.
+     */
+    static int caddyRemove(Path file, PrintStream out, PrintStream err) {
+        try {
+            Config config = ConfigParser.parse(EnvFile.read(file));
+            new CaddySite(config.baseDomain().orElse("invalid"), config.https(), "127.0.0.1:" + config.apiPort())
+                    .remove();
+            out.println("scaleboxd: scalebox's site is not in Caddy (" + config.https().caddyAdmin() + ")");
+        } catch (IOException | InvalidConfigException e) {
+            err.println("scaleboxd: Caddy not reached, nothing removed: " + e.getMessage());
+        } catch (CaddySite.CaddyRefused e) {
+            err.println("scaleboxd: Caddy refused the removal: " + e.getMessage());
+        }
+        return 0;
     }
 
     static int checkConfig(Path file, PrintStream out, PrintStream err) {

@@ -8,6 +8,7 @@ import io.scalebox.storage.KernelStore;
 import io.scalebox.storage.TemplateStore;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -55,6 +56,11 @@ public final class VmManager {
 
     public boolean nameExists(String name) {
         return registry.nameExists(name);
+    }
+
+    /** The running VM of that name (the HTTPS router's lookup: by name only, never by id). */
+    public Optional<Vm> runningNamed(String name) {
+        return registry.named(name).filter(vm -> vm.status() == Vm.Status.running);
     }
 
     public Vm create(CreateRequest request) throws VmException {

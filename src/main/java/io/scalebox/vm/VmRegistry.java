@@ -43,6 +43,11 @@ final class VmRegistry {
                 .orElseThrow(() -> new VmException(VmException.Reason.NOT_FOUND, "VM not found"));
     }
 
+    /** The VM of that name (case-insensitive, as names are unique that way), by name only. */
+    synchronized Optional<Vm> named(String name) {
+        return vms.values().stream().filter(v -> v.name().equalsIgnoreCase(name)).findFirst();
+    }
+
     synchronized boolean nameExists(String name) {
         return vms.values().stream().anyMatch(v -> v.name().equalsIgnoreCase(name));
     }

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +39,8 @@ class SystemResourceTest {
                 "BASE_DOMAIN", "vms.example.com", "HYPERVISOR", "qemu", "QEMU_ACCEL", "tcg"));
         SystemResource resource = new SystemResource(config, "9.9.9", "203.0.113.7", new HostStats(Path.of("/proc")),
                 new TemplateStore(config.templatesDir()), new GuestKernel(config.kernelPath(), config.initrdPath()),
-                () -> 3, () -> 0L, "copy", HypervisorKind.QEMU);
+                () -> 3, () -> 0L, "copy", HypervisorKind.QEMU,
+                Optional.of(new io.scalebox.https.CaddySite("vms.example.com", config.https(), "127.0.0.1:8080")));
         ApiServer server = new ApiServer("127.0.0.1", 0, new io.scalebox.api.Authenticator(TOKEN),
                 resource.routes());
         server.start();
@@ -53,7 +55,9 @@ class SystemResourceTest {
             JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
             assertEquals(List.of("host_ip", "base_domain", "templates_count", "vms_count", "hypervisor", "accel",
                     "version", "storage", "memory", "cpu_percent", "disk_clone", "kernel_ready",
-                    "base_template_ready", "base_template"), List.copyOf(o.keySet()));
+                    "base_template_ready", "base_template", "https"), List.copyOf(o.keySet()));
+            // No Caddy answers in this test: the site is not active yet.
+            assertEquals("{\"active\":false,\"caddy\":\"not_running\",\"api_domain\":null}", o.get("https").toString());
             assertEquals("{\"debian_version\":\"13.7\",\"kernel_version\":\"6.12.107+deb13-cloud-amd64\","
                     + "\"built_at\":\"2026-11-26T08:00:00Z\"}", o.get("base_template").toString());
             assertEquals(true, o.get("base_template_ready").getAsBoolean());
@@ -80,10 +84,19 @@ class SystemResourceTest {
         Config config = ConfigParser.parse(Map.of("API_TOKEN", TOKEN, "DATA_DIR", data.resolve("missing").toString()));
         SystemResource resource = new SystemResource(config, "1", "127.0.0.1", new HostStats(Path.of("/proc")),
                 new TemplateStore(config.templatesDir()), new GuestKernel(config.kernelPath(), config.initrdPath()),
-                () -> 0, () -> 0L, "copy", HypervisorKind.QEMU);
+                () -> 0, () -> 0L, "copy", HypervisorKind.QEMU, Optional.empty());
         Map<String, Object> info = resource.info();
         assertTrue(info.containsKey("base_domain"));
         assertEquals(null, info.get("base_domain"));
         assertEquals(0, info.get("templates_count"), "a missing data directory holds no templates");
+        assertEquals(Map.of("active", false, "caddy", "unused"), withoutNulls(info.get("https")),
+                "HTTPS is off without BASE_DOMAIN");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withoutNulls(Object map) {
+        Map<String, Object> m = new java.util.HashMap<>((Map<String, Object>) map);
+        m.values().removeIf(java.util.Objects::isNull);
+        return m;
     }
 }

@@ -135,6 +135,11 @@ class ConfigParserTest {
         "GUEST_EGRESS_ALLOW|10.0.0.0/33", "GUEST_EGRESS_ALLOW|example.com", "GUEST_EGRESS_DENY|1.2.3.4/8,,",
         "GUEST_DNS|1.1.1.1,8.8.8.8,9.9.9.9", "GUEST_DNS|dns.example", "VM_STOP_TIMEOUT|0", "VM_STOP_TIMEOUT|3601", "VM_STOP_TIMEOUT|30s", "VM_STOP_TIMEOUT|''",
         "LOG_LEVEL|verbose", "LOG_LEVEL|''",
+        "VM_HTTP_PORT|0", "VM_HTTP_PORT|http", "HTTPS_ROUTER_PORT|65536", "HTTPS_ROUTER_PORT|8080",
+        "API_DOMAIN|api..example.com", "API_DOMAIN|https://api.example.com",
+        "CADDY_ADMIN|2019", "CADDY_ADMIN|0.0.0.0:2019", "CADDY_ADMIN|caddy.example.com:2019", "CADDY_ADMIN|localhost:99999",
+        "ACME_EMAIL|ops", "ACME_EMAIL|ops@", "ACME_EMAIL|'ops @example.com'",
+        "ACME_CA|http://acme.example.com/directory", "ACME_CA|acme.example.com", "ACME_CA_ROOT|root.pem",
     })
     void badValueIsReportedWithKeyValueAndExpectation(String key, String value) {
         List<ConfigError> errors = errors(with(key, value));
@@ -143,6 +148,27 @@ class ConfigParserTest {
         assertEquals(key, e.key());
         assertEquals(value, e.value());
         assertTrue(e.message().startsWith(key + "=\"" + value + "\" is invalid: expected "), e.message());
+    }
+
+    @Test
+    void httpsKeysAreRead() throws Exception {
+        Config c = ConfigParser.parse(with("BASE_DOMAIN", "vms.example.com", "VM_HTTP_PORT", "3000",
+                "HTTPS_ROUTER_PORT", "9001", "API_DOMAIN", "API.example.com", "CADDY_ADMIN", "127.0.0.1:2020",
+                "ACME_EMAIL", "ops@example.com", "ACME_CA", "https://ca.internal/acme/directory",
+                "ACME_CA_ROOT", "/etc/ssl/ca.pem"));
+        assertEquals(new Https(3000, 9001, Optional.of("api.example.com"), "127.0.0.1:2020",
+                Optional.of("ops@example.com"), Optional.of("https://ca.internal/acme/directory"),
+                Optional.of(Path.of("/etc/ssl/ca.pem"))), c.https());
+        Https d = ConfigParser.parse(with()).https();
+        assertEquals(new Https(8080, 8089, Optional.empty(), "localhost:2019", Optional.empty(), Optional.empty(),
+                Optional.empty()), d);
+    }
+
+    @Test
+    void theApiDomainCannotBeAVmsAddress() {
+        List<ConfigError> errors = errors(with("BASE_DOMAIN", "vms.example.com", "API_DOMAIN", "api.vms.example.com"));
+        assertEquals(List.of("API_DOMAIN"), errors.stream().map(ConfigError::key).toList());
+        assertTrue(errors.get(0).message().contains("not <label>.vms.example.com"), errors.get(0).message());
     }
 
     @Test
