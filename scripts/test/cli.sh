@@ -128,16 +128,16 @@ sb --json vm create -n clib -k "@$WORK/key.pub" --vcpus 1 --mem 256 --disk 2
 check "vm create --json (key from @file) parses" json_ok '.name == "clib" and .disk_size_gib == 2'
 sb vm wait --ssh --timeout 1 clib; expect "vm wait --ssh times out on a booting guest (5)" 5 "timed out after 1 s"
 sb vm create -k "@$WORK/nope.pub"; expect "-k @missing file: exit 1" 1 "no such file"
-sb vm create -k "not a key"; expect "invalid key: the API's 400 (4)" 4 "HTTP 400"
-sb vm create -n clia -k "$KEY"; expect "duplicate name: 409 (4)" 4 "already in use"
-sb vm create -t no-such-template; expect "unknown template: 404 (4)" 4 "Template not found"
+sb vm create -k "not a key"; expect "invalid key: the API's 400 with its code (4)" 4 "(invalid_ssh_key, HTTP 400)"
+sb vm create -n clia -k "$KEY"; expect "duplicate name: 409 (4)" 4 "already in use (name_taken, HTTP 409)"
+sb vm create -t no-such-template; expect "unknown template: 404 (4)" 4 "Template not found (template_not_found, HTTP 404)"
 sb vm list; expect "vm list table" 0 "STATUS"
 check "vm list shows both" sh -c "grep -q ' clia ' '$WORK/out' && grep -q ' clib ' '$WORK/out'"
 sb vm list --names; check_eq "vm list --names" "clia clib" "$(out | tr '\n' ' ' | sed 's/ $//')"
 sb --json vm list; check "vm list --json parses" json_ok '.vms | length == 2'
 sb vm get clia; expect "vm get" 0 "ssh_port"
 sb --json vm get clia; check "vm get --json parses" json_ok '.name == "clia" and .status == "running"'
-sb vm get nope; expect "vm get unknown: 404 (4)" 4 "VM not found"
+sb vm get nope; expect "vm get unknown: 404 (4)" 4 "VM not found (vm_not_found, HTTP 404)"
 sb vm wait --ssh --timeout 150 clia; expect "vm wait --ssh" 0 "SSH is up"
 sb vm wait --ssh --timeout 150 clib; expect "vm wait --ssh (second VM)" 0 "SSH is up"
 sb run clia -- echo "two words" "it's"; check_eq "run keeps arguments intact" "two words it's" "$(out)"

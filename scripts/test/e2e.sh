@@ -39,7 +39,7 @@ check_eq "key owned by user, 0600" "600 1000" "$(vmssh "$A_PORT" stat -c "'%a %u
 echo "e2e: get, list, caddy"
 api GET /vms/alpha >/dev/null; check_eq "get by name" "200 $A_ID" "$(status) $(field .id)"
 api GET "/vms/$A_ID" >/dev/null; check_eq "get by id" "200 alpha" "$(status) $(field .name)"
-api GET /vms/nope >/dev/null; check_eq "unknown VM 404" "404 VM not found" "$(status) $(field .error)"
+api GET /vms/nope >/dev/null; check_eq "unknown VM 404" "404 VM not found vm_not_found" "$(status) $(field .error) $(field .code)"
 cc() { client curl -s -o /dev/null -w '%{http_code}' "$API/caddy/check?domain=$1"; }
 check_eq "caddy: alpha.vms.test" 200 "$(cc alpha.vms.test)"
 check_eq "caddy: case-insensitive" 200 "$(cc ALPHA.VMS.Test)"
@@ -62,7 +62,7 @@ check "snapshot carries no SSH host keys" sh -c "! debugfs -R 'ls -p /etc/ssh' '
 check "no .partial left" sh -c "! ls '$DATA/templates' | grep -q partial"
 check_eq "source VM still answers" hello "$(vmssh "$A_PORT" echo hello)"
 api POST /vms/alpha/snapshot '{"template_name":"alpha-snap"}' >/dev/null
-check_eq "same name again 409" "409 Template already exists" "$(status) $(field .error)"
+check_eq "same name again 409" "409 Template already exists template_exists" "$(status) $(field .error) $(field .code)"
 api GET /templates >/dev/null
 check_eq "templates listed" "alpha-snap debian-base" "$(field '[.templates[].name] | join(" ")')"
 api POST /vms "{\"template\":\"alpha-snap\",\"ssh_public_key\":\"$KEY\",\"name\":\"beta\",\"disk_size_gib\":2}" >/dev/null
@@ -96,7 +96,7 @@ check "no nft rule of beta" sh -c "! ip netns exec $HOST_NS nft list table inet 
 api DELETE /vms/beta >/dev/null; check_eq "delete again 404" 404 "$(status)"
 api DELETE /templates/alpha-snap >/dev/null; check_eq "delete snapshot template 204" 204 "$(status)"
 api DELETE /templates/debian-base >/dev/null
-check_eq "protected template 403" "403 Cannot delete protected template" "$(status) $(field .error)"
+check_eq "protected template 403" "403 Cannot delete protected template template_protected" "$(status) $(field .error) $(field .code)"
 api DELETE /templates/golden >/dev/null
 check_eq "PROTECTED_TEMPLATES checked before existence" 403 "$(status)"
 api DELETE /templates/missing >/dev/null; check_eq "missing template 404" "404 Template not found" "$(status) $(field .error)"
@@ -125,25 +125,25 @@ for n in p1 p2 p3; do api DELETE "/vms/$n" >/dev/null; done
 
 echo "e2e: errors change nothing"
 BEFORE=$(footprint)
-bad() { # bad NAME EXPECTED_STATUS BODY
+bad() { # bad NAME EXPECTED_STATUS BODY EXPECTED_CODE
     api POST /vms "$3" >/dev/null
-    check_eq "$1 -> $2" "$2" "$(status)"
+    check_eq "$1 -> $2 $4" "$2 $4" "$(status) $(field .code)"
     check "$1: error body is JSON" jq -e '.error | type == "string"' "$WORK/body"
 }
 # Every body rule is a unit test (VmRequestsTest); here one case of each status, through the
 # real daemon, to show that a refused create leaves nothing behind.
-bad "missing template" 400 "{\"ssh_public_key\":\"$KEY\"}"
+bad "missing template" 400 "{\"ssh_public_key\":\"$KEY\"}" missing_field
 check_eq "missing template message" "template is required" "$(field .error)"
-bad "unknown template" 404 "{\"template\":\"nope\",\"ssh_public_key\":\"$KEY\"}"
+bad "unknown template" 404 "{\"template\":\"nope\",\"ssh_public_key\":\"$KEY\"}" template_not_found
 check_eq "unknown template message" "Template not found" "$(field .error)"
-bad "key with command= option" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"command=\\\"/bin/sh\\\" $KEY\"}"
-bad "name in use" 409 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"alpha\"}"
+bad "key with command= option" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"command=\\\"/bin/sh\\\" $KEY\"}" invalid_ssh_key
+bad "name in use" 409 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"alpha\"}" name_taken
 check_eq "name in use message" "VM name already in use" "$(field .error)"
-bad "disk 0" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"disk_size_gib\":0}"
+bad "disk 0" 400 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"disk_size_gib\":0}" invalid_field
 check_eq "disk range message" "disk_size_gib must be between 1 and 65536" "$(field .error)"
-bad "malformed JSON" 400 '{"template":'
-bad "body over 64 KiB" 413 "{\"template\":\"debian-base\",\"x\":\"$(head -c 70000 /dev/zero | tr '\0' a)\"}"
-bad "disk larger than free space" 507 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"disk_size_gib\":65000}"
+bad "malformed JSON" 400 '{"template":' invalid_json
+bad "body over 64 KiB" 413 "{\"template\":\"debian-base\",\"x\":\"$(head -c 70000 /dev/zero | tr '\0' a)\"}" body_too_large
+bad "disk larger than free space" 507 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"disk_size_gib\":65000}" insufficient_space
 check "507 message" sh -c "jq -r .error '$WORK/body' | grep -Eq '^Insufficient storage: [0-9.]+GB available, need 65002GB$'"
 # Every free port of the range held by another process: 503, nothing created.
 HOLDERS=""
@@ -154,12 +154,12 @@ for p in $(seq 22001 22020); do
 done
 listening() { [ "$(hostns ss -Hltn 'sport >= :22001 and sport <= :22020' | wc -l)" -ge 20 ]; }
 check "19 holders and alpha's proxy listen on the whole range" wait_for 10 listening
-bad "ports exhausted" 503 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}"
+bad "ports exhausted" 503 "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}" capacity_ports
 check "503 names the port range" sh -c "jq -r .error '$WORK/body' | grep -q '22001-22020'"
 for h in $HOLDERS; do kill "$h" 2>/dev/null; wait "$h" 2>/dev/null; done
 api POST /vms/nope/snapshot '{"template_name":"x"}' >/dev/null; check_eq "snapshot unknown VM 404" 404 "$(status)"
 api POST /vms/alpha/snapshot '{}' >/dev/null
-check_eq "snapshot without name 400" "400 template_name is required" "$(status) $(field .error)"
+check_eq "snapshot without name 400" "400 template_name is required missing_field" "$(status) $(field .error) $(field .code)"
 api POST /vms/alpha/snapshot '{"template_name":"a/b"}' >/dev/null
 check_eq "snapshot bad name 400" "400 Invalid template name. Use alphanumeric, dash, or underscore only." "$(status) $(field .error)"
 api POST /vms/alpha/snapshot '{"template_name":"debian-base"}' >/dev/null
@@ -189,7 +189,7 @@ if wait_for 30 fc_up; then
     ip netns exec "$FC_NS" curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
         --data-binary "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}" \
         http://127.0.0.1:8080/vms >"$WORK/status"
-    check_eq "firecracker fault -> 500" 500 "$(status)"
+    check_eq "firecracker fault -> 500 hypervisor_failed" "500 hypervisor_failed" "$(status) $(field .code)"
     check "the error carries Firecracker's fault_message" sh -c "jq -r .error '$WORK/body' | grep -q 'PUT /drives/rootfs answered 400: fault injected at PUT /drives/rootfs'"
     check_eq "no VM directory left" 0 "$(find "$WORK/fc/vms" -mindepth 1 -maxdepth 1 | wc -l)"
     check_eq "no TAP left" 0 "$(ip netns exec "$FC_NS" ip -o link show | grep -c ' sbx' || true)"

@@ -98,12 +98,12 @@ for block in 0 $(ct dumpe2fs "$IMG" 2>/dev/null | sed -n 's/.*Backup superblock 
 done
 HOST_FILES=$(ct sh -c 'ls -lA /etc; find /tmp /var/tmp -maxdepth 1 ! -name "systemd-private-*"; sha256sum /etc/passwd /etc/shadow /etc/group')
 TOOL_UNITS=$(ct systemctl list-units --all --no-legend --plain 'run-*' | wc -l)
-check_eq "snapshot of it fails (500)" 500 "$(api POST /vms/crafted/snapshot '{"template_name":"crafted"}')"
+check_eq "snapshot of it fails (500 snapshot_failed)" "500 snapshot_failed" "$(api POST /vms/crafted/snapshot '{"template_name":"crafted"}') $(field .code)"
 check "the error names the tool" sh -c "nsenter -t $CT_PID -a jq -r .error /root/body | grep -q '^Snapshot failed: e2fsck'"
 check_eq "no template and no partial file" "" "$(ct ls -A /var/lib/scalebox/templates | grep crafted | grep -v crafted-whole || true)"
 ct cp --sparse=always "/var/lib/scalebox/vms/$BAD/rootfs.ext4" /var/lib/scalebox/templates/crafted.ext4
-check_eq "a VM from a corrupted template fails (500)" 500 "$(api POST /vms "{\"template\":\"crafted\",\"ssh_public_key\":\"$KEY\",\"name\":\"crafted2\"}")"
-check "that error names the tool too" sh -c "nsenter -t $CT_PID -a jq -r .error /root/body | grep -q 'e2fsck'"
+check_eq "a VM from a corrupted template fails (500 disk_failed)" "500 disk_failed" "$(api POST /vms "{\"template\":\"crafted\",\"ssh_public_key\":\"$KEY\",\"name\":\"crafted2\"}") $(field .code)"
+check "that error names the phase and the tool" sh -c "nsenter -t $CT_PID -a jq -r .error /root/body | grep -q '^Failed to create VM (key): e2fsck'"
 check_eq "and leaves no VM" "404" "$(api GET /vms/crafted2)"
 check_eq "the VM directories are the two VMs'" 2 "$(ct ls /var/lib/scalebox/vms | grep -c '^vm-')"
 check_eq "no tool unit left behind" "$TOOL_UNITS" "$(ct systemctl list-units --all --no-legend --plain 'run-*' | wc -l)"

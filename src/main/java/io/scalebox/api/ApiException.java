@@ -3,19 +3,24 @@ package io.scalebox.api;
 import io.scalebox.vm.VmException;
 import java.util.Map;
 
-/** A client-visible failure: HTTP status, the message for {@code {"error": …}}, extra headers. */
+/**
+ * A client-visible failure: HTTP status, the body {@code {"error": message, "code": code}} (code:
+ * stable snake_case, README "Error codes"), extra headers.
+ */
 public final class ApiException extends Exception {
     private static final long serialVersionUID = 1L;
     private final int status;
+    private final String code;
     private final transient Map<String, String> headers;
 
-    public ApiException(int status, String message) {
-        this(status, message, Map.of());
+    public ApiException(int status, String code, String message) {
+        this(status, code, message, Map.of());
     }
 
-    public ApiException(int status, String message, Map<String, String> headers) {
+    public ApiException(int status, String code, String message, Map<String, String> headers) {
         super(message);
         this.status = status;
+        this.code = code;
         this.headers = Map.copyOf(headers);
     }
 
@@ -23,16 +28,16 @@ public final class ApiException extends Exception {
         return status;
     }
 
+    public String code() {
+        return code;
+    }
+
     public Map<String, String> headers() {
         return headers;
     }
 
-    public static ApiException badRequest(String message) {
-        return new ApiException(400, message);
-    }
-
-    public static ApiException notFound(String message) {
-        return new ApiException(404, message);
+    public static ApiException badRequest(String code, String message) {
+        return new ApiException(400, code, message);
     }
 
     /** The one mapping of the engine's refusals to HTTP statuses. */
@@ -46,6 +51,6 @@ public final class ApiException extends Exception {
             case UNAVAILABLE -> 503;
             case FAILED -> 500;
         };
-        return new ApiException(status, e.getMessage());
+        return new ApiException(status, e.code().key(), e.getMessage());
     }
 }

@@ -95,9 +95,9 @@ public final class ApiServer implements HttpHandler {
             }
             if (!match.found()) {
                 if (match.allowed().isEmpty()) {
-                    throw ApiException.notFound("Not found");
+                    throw new ApiException(404, "not_found", "Not found");
                 }
-                throw new ApiException(405, "Method " + method + " not allowed",
+                throw new ApiException(405, "method_not_allowed", "Method " + method + " not allowed",
                         Map.of("Allow", String.join(", ", match.allowed())));
             }
             if (exchange.getRequestContentLength() > MAX_BODY_BYTES) {
@@ -112,7 +112,7 @@ public final class ApiServer implements HttpHandler {
         receiver.receiveFullBytes(
                 (ex, body) -> ex.dispatch(() -> run(ex, match, body, method, path, started)),
                 (ex, e) -> fail(ex, e instanceof RequestTooBigException ? tooLarge()
-                        : ApiException.badRequest("Could not read request body: " + e.getMessage()), method, path,
+                        : ApiException.badRequest("invalid_body", "Could not read request body: " + e.getMessage()), method, path,
                         started));
     }
 
@@ -138,14 +138,14 @@ public final class ApiServer implements HttpHandler {
         } catch (RuntimeException e) {
             status = 500;
             LOG.error("{} {} failed", method, path, e);
-            send(exchange, status, error("Internal server error"));
+            send(exchange, status, error("internal_error", "Internal server error"));
         }
         logTiming(method, path, status, started);
     }
 
     private static void fail(HttpServerExchange exchange, ApiException e, String method, String path, long started) {
         e.headers().forEach((k, v) -> exchange.getResponseHeaders().put(new HttpString(k), v));
-        send(exchange, e.status(), error(e.getMessage()));
+        send(exchange, e.status(), error(e.code(), e.getMessage()));
         logTiming(method, path, e.status(), started);
     }
 
@@ -156,11 +156,14 @@ public final class ApiServer implements HttpHandler {
     }
 
     private static ApiException tooLarge() {
-        return new ApiException(413, "Request body too large (limit " + MAX_BODY_BYTES + " bytes)");
+        return new ApiException(413, "body_too_large", "Request body too large (limit " + MAX_BODY_BYTES + " bytes)");
     }
 
-    private static String error(String message) {
-        return Json.GSON.toJson(Map.of("error", message));
+    private static String error(String code, String message) {
+        Map<String, String> body = new java.util.LinkedHashMap<>();
+        body.put("error", message);
+        body.put("code", code);
+        return Json.GSON.toJson(body);
     }
 
     private static void send(HttpServerExchange exchange, int status, String json) {

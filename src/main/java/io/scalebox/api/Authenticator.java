@@ -22,15 +22,15 @@ public final class Authenticator {
     /** Returns normally for the right token; otherwise the 400/401 the contract prescribes. */
     public void check(String authorization) throws ApiException {
         if (authorization == null) {
-            throw new ApiException(401, "Missing Authorization header", Map.of("WWW-Authenticate", REALM));
+            throw new ApiException(401, "missing_token", "Missing Authorization header", Map.of("WWW-Authenticate", REALM));
         }
         Matcher m = BEARER.matcher(authorization);
         if (!m.matches()) {
-            throw new ApiException(400, "Malformed Authorization header: expected 'Bearer <token>'");
+            throw new ApiException(400, "malformed_authorization", "Malformed Authorization header: expected 'Bearer <token>'");
         }
         // Comparing digests keeps the comparison constant-time and independent of the length.
         if (!MessageDigest.isEqual(tokenDigest, sha256(m.group(1)))) {
-            throw new ApiException(401, "Invalid token",
+            throw new ApiException(401, "invalid_token", "Invalid token",
                     Map.of("WWW-Authenticate", REALM + ", error=\"invalid_token\""));
         }
     }

@@ -11,7 +11,7 @@ final class JsonFields {
     }
 
     static String requiredString(JsonObject body, String field) throws ApiException {
-        return optionalString(body, field).orElseThrow(() -> ApiException.badRequest(field + " is required"));
+        return optionalString(body, field).orElseThrow(() -> ApiException.badRequest("missing_field", field + " is required"));
     }
 
     /** Absent, null and "" are all "not given". */
@@ -21,7 +21,7 @@ final class JsonFields {
             return Optional.empty();
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw ApiException.badRequest(field + " must be a string");
+            throw ApiException.badRequest("invalid_field", field + " must be a string");
         }
         String s = e.getAsString();
         return s.isEmpty() ? Optional.empty() : Optional.of(s);
@@ -33,7 +33,7 @@ final class JsonFields {
             return Optional.empty();
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw ApiException.badRequest(field + " must be true or false");
+            throw ApiException.badRequest("invalid_field", field + " must be true or false");
         }
         return Optional.of(e.getAsBoolean());
     }
@@ -45,14 +45,14 @@ final class JsonFields {
             return Optional.empty();
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw ApiException.badRequest(field + " must be an integer");
+            throw ApiException.badRequest("invalid_field", field + " must be an integer");
         }
         BigDecimal d = e.getAsBigDecimal();
         if (d.stripTrailingZeros().scale() > 0) {
-            throw ApiException.badRequest(field + " must be an integer");
+            throw ApiException.badRequest("invalid_field", field + " must be an integer");
         }
         if (d.compareTo(BigDecimal.valueOf(min)) < 0 || d.compareTo(BigDecimal.valueOf(max)) > 0) {
-            throw ApiException.badRequest(field + " must be between " + min + " and " + max);
+            throw ApiException.badRequest("invalid_field", field + " must be between " + min + " and " + max);
         }
         return Optional.of(d.intValueExact());
     }

@@ -48,16 +48,16 @@ public final class Request {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(body)).toString();
         } catch (CharacterCodingException e) {
-            throw ApiException.badRequest("Request body is not valid UTF-8");
+            throw ApiException.badRequest("invalid_json", "Request body is not valid UTF-8");
         }
         JsonElement e;
         try {
             e = Json.parseStrict(text);
         } catch (JsonParseException | java.io.IOException | IllegalStateException ex) {
-            throw ApiException.badRequest("Malformed JSON in request body");
+            throw ApiException.badRequest("invalid_json", "Malformed JSON in request body");
         }
         if (!e.isJsonObject()) {
-            throw ApiException.badRequest("Request body must be a JSON object");
+            throw ApiException.badRequest("invalid_json", "Request body must be a JSON object");
         }
         return e.getAsJsonObject();
     }

@@ -30,7 +30,7 @@ public final class TemplateResource {
                 Route.authenticated("DELETE", "/templates/{name}", r -> {
                     String name = r.param("name");
                     if (!TemplateStore.NAME.matcher(name).matches()) {
-                        throw ApiException.badRequest("Invalid template name");
+                        throw ApiException.badRequest("invalid_template_name", "Invalid template name");
                     }
                     manager.deleteTemplate(name);
                     return Response.noContent();

@@ -23,17 +23,17 @@ final class VmRequests {
     CreateRequest create(JsonObject body) throws ApiException {
         String template = JsonFields.requiredString(body, "template");
         if (!TemplateStore.NAME.matcher(template).matches()) {
-            throw ApiException.badRequest("Invalid template name");
+            throw ApiException.badRequest("invalid_template_name", "Invalid template name");
         }
         SshPublicKey key;
         try {
             key = SshPublicKey.parse(JsonFields.requiredString(body, "ssh_public_key"));
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw ApiException.badRequest("invalid_ssh_key", e.getMessage());
         }
         Optional<String> name = JsonFields.optionalString(body, "name");
         if (name.isPresent() && !VM_NAME.matcher(name.get()).matches()) {
-            throw ApiException.badRequest("Invalid name: use 1 to 63 lowercase letters, digits or '-', "
+            throw ApiException.badRequest("invalid_name", "Invalid name: use 1 to 63 lowercase letters, digits or '-', "
                     + "starting and ending with a letter or digit");
         }
         return new CreateRequest(template, key, name,
@@ -46,7 +46,7 @@ final class VmRequests {
     static String snapshotName(JsonObject body) throws ApiException {
         String template = JsonFields.requiredString(body, "template_name");
         if (!TemplateStore.NAME.matcher(template).matches()) {
-            throw ApiException.badRequest("Invalid template name. Use alphanumeric, dash, or underscore only.");
+            throw ApiException.badRequest("invalid_template_name", "Invalid template name. Use alphanumeric, dash, or underscore only.");
         }
         return template;
     }

@@ -109,12 +109,17 @@ public final class ApiClient {
                 + " (is it running? systemctl status scaleboxd; the server is set by SCALEBOX_HOST or scalebox login)");
     }
 
+    /** The API's message, then its code and the HTTP status: "VM not found (vm_not_found, HTTP 404)". */
     private String errorMessage(int status, String text) {
         String message;
+        String code = "";
         try {
             JsonElement e = JsonParser.parseString(text);
             message = e.isJsonObject() && e.getAsJsonObject().has("error")
                     ? e.getAsJsonObject().get("error").getAsString() : "HTTP " + status;
+            if (e.isJsonObject() && e.getAsJsonObject().has("code")) {
+                code = e.getAsJsonObject().get("code").getAsString() + ", ";
+            }
         } catch (RuntimeException e) {
             message = "HTTP " + status;
         }
@@ -122,7 +127,7 @@ public final class ApiClient {
             return message + (token.isEmpty() ? ": no API token; run 'scalebox login' or set SCALEBOX_TOKEN"
                     : ": the API token was rejected; run 'scalebox login' again");
         }
-        return message + " (HTTP " + status + ")";
+        return message + " (" + code + "HTTP " + status + ")";
     }
 
     private static String read(InputStream in) throws IOException {

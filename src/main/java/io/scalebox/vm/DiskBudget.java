@@ -39,7 +39,7 @@ final class DiskBudget {
             free = probe.usable(vmsDir);
             written = probe.allocated(vmsDir);
         } catch (IOException e) {
-            throw new VmException(VmException.Reason.FAILED, "Cannot check free space: " + e.getMessage(), e);
+            throw new VmException(ErrorCode.STORAGE_CHECK_FAILED, "Cannot check free space: " + e.getMessage(), e);
         }
         long stillToGrow = Math.max(0, committedBytes - written);
         long need = newBytes + RESERVE_BYTES;
@@ -48,7 +48,7 @@ final class DiskBudget {
             // api.md fixes the message; the commitment is in the log.
             LOG.warn("create refused: {}GB free, {}GB of it committed to existing VMs' disks, overcommit {}, need {}GB",
                     gb(free), gb(stillToGrow), overcommit, gb(need));
-            throw new VmException(VmException.Reason.INSUFFICIENT_STORAGE, "Insufficient storage: "
+            throw new VmException(ErrorCode.INSUFFICIENT_SPACE, "Insufficient storage: "
                     + gb((long) available) + "GB available, need " + gb(need) + "GB");
         }
     }
@@ -59,11 +59,11 @@ final class DiskBudget {
             long need = probe.allocated(disk) + RESERVE_BYTES;
             long free = probe.usable(vmsDir);
             if (need > free) {
-                throw new VmException(VmException.Reason.INSUFFICIENT_STORAGE, "Insufficient storage: "
+                throw new VmException(ErrorCode.INSUFFICIENT_SPACE, "Insufficient storage: "
                         + gb(free) + "GB available, need " + gb(need) + "GB");
             }
         } catch (IOException e) {
-            throw new VmException(VmException.Reason.FAILED, "Cannot check free space: " + e.getMessage(), e);
+            throw new VmException(ErrorCode.STORAGE_CHECK_FAILED, "Cannot check free space: " + e.getMessage(), e);
         }
     }
 

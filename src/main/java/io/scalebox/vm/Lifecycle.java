@@ -55,11 +55,11 @@ final class Lifecycle {
         Path image = templates.image(req.template());
         if (!Files.isRegularFile(image)) {
             if (Config.BASE_TEMPLATE.equals(req.template())) {
-                throw new VmException(VmException.Reason.UNAVAILABLE, "Template " + Config.BASE_TEMPLATE
+                throw new VmException(ErrorCode.BASE_TEMPLATE_NOT_READY, "Template " + Config.BASE_TEMPLATE
                         + " is not built yet: run '" + GuestKernel.BUILD_COMMAND + "' on the host"
                         + " (after an install it builds in the background: journalctl -u scalebox-base-build)");
             }
-            throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+            throw new VmException(ErrorCode.TEMPLATE_NOT_FOUND, "Template not found");
         }
         long templateBytes = size(image);
         int templateGib = (int) ((templateBytes + GIB - 1) / GIB);
@@ -67,6 +67,7 @@ final class Lifecycle {
 
         Rollback rollback = new Rollback();
         Vm vm = allocate(req, diskGib, kernelVersion, rollback);
+        Phase phase = Phase.CLONE;
         try (rollback) {
             host.faults().reach("create:allocated");
             Path dir = store.dir(vm.id());
@@ -78,23 +79,45 @@ final class Lifecycle {
             if ((long) diskGib * GIB > templateBytes) {
                 host.disks().grow(disk, (long) diskGib * GIB);
             }
+            phase = Phase.KEY;
             host.disks().setUserKey(disk, req.sshPublicKey().line());
             host.faults().reach("create:disk");
+            phase = Phase.BOOT;
             Vm running = machines.boot(vm, rollback);
             host.faults().reach("create:booted");
+            phase = Phase.RECORD;
             store.save(running);
             host.faults().reach("create:recorded");
             registry.publish(running);
             rollback.add(() -> registry.remove(running.id()));
+            phase = Phase.NETWORK;
             machines.applyForwards();
             rollback.commit();
             LOG.info("{}: created {} from {} (port {}, {} vCPU, {} MiB, {} GiB)", vm.id(), vm.name(),
                     vm.template(), vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), diskGib);
             return running;
         } catch (HypervisorException e) {
-            throw failed(vm, rollback, "Failed to start VM", e);
+            throw failed(vm, rollback, "Failed to start VM", ErrorCode.HYPERVISOR_FAILED, e);
         } catch (IOException | CommandException | RuntimeException e) {
-            throw failed(vm, rollback, "Failed to create VM", e);
+            throw failed(vm, rollback, "Failed to create VM (" + phase.key() + ")", phase.code(), e);
+        }
+    }
+
+    /** The steps of a create, named in its error so that a failure says where it happened. */
+    private enum Phase {
+        CLONE, KEY, BOOT, RECORD, NETWORK;
+
+        String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The code of a failure (not the hypervisor's) in this phase; booting fails at the TAP or the proxy. */
+        ErrorCode code() {
+            return switch (this) {
+                case CLONE, KEY -> ErrorCode.DISK_FAILED;
+                case BOOT, NETWORK -> ErrorCode.NETWORK_FAILED;
+                case RECORD -> ErrorCode.RECORD_FAILED;
+            };
         }
     }
 
@@ -108,7 +131,7 @@ final class Lifecycle {
             if (req.name().isPresent()) {
                 name = req.name().get();
                 if (registry.nameTaken(name)) {
-                    throw new VmException(VmException.Reason.CONFLICT, "VM name already in use");
+                    throw new VmException(ErrorCode.NAME_TAKEN, "VM name already in use");
                 }
             } else {
                 name = names.newName(registry::nameTaken);
@@ -118,12 +141,12 @@ final class Lifecycle {
                 id = names.newId();
             } while (registry.idTaken(id));
             rollback.forVm(id);
-            int address = addresses.allocate().orElseThrow(() -> new VmException(VmException.Reason.UNAVAILABLE,
+            int address = addresses.allocate().orElseThrow(() -> new VmException(ErrorCode.CAPACITY_ADDRESSES,
                     "No free VM address left in " + addresses.subnet()));
             Optional<Integer> port = ports.allocate();
             if (port.isEmpty()) {
                 addresses.release(address);
-                throw new VmException(VmException.Reason.UNAVAILABLE,
+                throw new VmException(ErrorCode.CAPACITY_PORTS,
                         "No free host port left in " + config.portMin() + "-" + config.portMax());
             }
             registry.reserve(name, diskGib);
@@ -173,8 +196,10 @@ final class Lifecycle {
                 rollback.commit();
                 LOG.info("{}: started (pid {})", vm.id(), running.process().orElseThrow().pid());
                 return running;
-            } catch (HypervisorException | CommandException | IOException | RuntimeException e) {
-                throw failed(vm, rollback, "Failed to start VM", e);
+            } catch (HypervisorException e) {
+                throw failed(vm, rollback, "Failed to start VM", ErrorCode.HYPERVISOR_FAILED, e);
+            } catch (CommandException | IOException | RuntimeException e) {
+                throw failed(vm, rollback, "Failed to start VM", ErrorCode.NETWORK_FAILED, e);
             }
         });
     }
@@ -218,23 +243,23 @@ final class Lifecycle {
         try {
             store.save(vm);
         } catch (IOException e) {
-            throw new VmException(VmException.Reason.FAILED, "Cannot write the VM record: " + e.getMessage(), e);
+            throw new VmException(ErrorCode.RECORD_FAILED, "Cannot write the VM record: " + e.getMessage(), e);
         }
         registry.replace(vm);
     }
 
     /** The failure's one log line (the rollback has run), and the API's error. */
-    private static VmException failed(Vm vm, Rollback rollback, String what, Exception cause) {
+    private static VmException failed(Vm vm, Rollback rollback, String what, ErrorCode code, Exception cause) {
         LOG.error("{}: {} ({} step(s) undone): {}", vm.id(), what.toLowerCase(java.util.Locale.ROOT),
                 rollback.undone(), cause.getMessage());
-        return new VmException(VmException.Reason.FAILED, what + ": " + cause.getMessage(), cause);
+        return new VmException(code, what + ": " + cause.getMessage(), cause);
     }
 
     /** A missing kernel would only fail inside the hypervisor: say which command fixes it. */
     static void requireKernel(GuestKernel kernel) throws VmException {
         Optional<String> problem = kernel.problem();
         if (problem.isPresent()) {
-            throw new VmException(VmException.Reason.UNAVAILABLE, problem.get());
+            throw new VmException(ErrorCode.KERNEL_NOT_READY, problem.get());
         }
     }
 
@@ -249,7 +274,7 @@ final class Lifecycle {
         try {
             return Files.size(p);
         } catch (IOException e) {
-            throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+            throw new VmException(ErrorCode.TEMPLATE_NOT_FOUND, "Template not found");
         }
     }
 }

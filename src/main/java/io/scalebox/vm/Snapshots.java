@@ -46,12 +46,12 @@ final class Snapshots {
 
     private Snapshot snapshotLocked(Vm vm, String template) throws VmException {
         if (templates.exists(template) || !busy.add(template)) {
-            throw new VmException(VmException.Reason.CONFLICT, "Template already exists");
+            throw new VmException(ErrorCode.TEMPLATE_EXISTS, "Template already exists");
         }
         Path partial = templates.partial(template);
         try {
             if (templates.exists(template)) {
-                throw new VmException(VmException.Reason.CONFLICT, "Template already exists");
+                throw new VmException(ErrorCode.TEMPLATE_EXISTS, "Template already exists");
             }
             Files.createDirectories(templates.dir());
             VmSpec spec = machines.spec(vm);
@@ -86,7 +86,7 @@ final class Snapshots {
             return new Snapshot(template, vm.id(), Files.size(templates.image(template)), now);
         } catch (HypervisorException | IOException | CommandException | RuntimeException e) {
             LOG.error("{}: snapshot to {} failed: {}", vm.id(), template, e.getMessage());
-            throw new VmException(VmException.Reason.FAILED, "Snapshot failed: " + e.getMessage(), e);
+            throw new VmException(ErrorCode.SNAPSHOT_FAILED, "Snapshot failed: " + e.getMessage(), e);
         } finally {
             try {
                 Files.deleteIfExists(partial);
@@ -99,18 +99,18 @@ final class Snapshots {
 
     void deleteTemplate(String name) throws VmException {
         if (config.isProtected(name)) {
-            throw new VmException(VmException.Reason.FORBIDDEN, "Cannot delete protected template");
+            throw new VmException(ErrorCode.TEMPLATE_PROTECTED, "Cannot delete protected template");
         }
         if (busy.contains(name)) {
-            throw new VmException(VmException.Reason.CONFLICT, "Template is being written");
+            throw new VmException(ErrorCode.TEMPLATE_BUSY, "Template is being written");
         }
         try {
             if (!templates.delete(name)) {
-                throw new VmException(VmException.Reason.NOT_FOUND, "Template not found");
+                throw new VmException(ErrorCode.TEMPLATE_NOT_FOUND, "Template not found");
             }
             LOG.info("template {} deleted", name);
         } catch (IOException e) {
-            throw new VmException(VmException.Reason.FAILED, "Cannot delete template: " + e.getMessage(), e);
+            throw new VmException(ErrorCode.TEMPLATE_DELETE_FAILED, "Cannot delete template: " + e.getMessage(), e);
         }
     }
 }

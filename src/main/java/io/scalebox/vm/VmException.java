@@ -9,19 +9,23 @@ public final class VmException extends Exception {
         BAD_REQUEST, FORBIDDEN, NOT_FOUND, CONFLICT, INSUFFICIENT_STORAGE, UNAVAILABLE, FAILED
     }
 
-    private final Reason reason;
+    private final ErrorCode code;
 
-    public VmException(Reason reason, String message) {
+    public VmException(ErrorCode code, String message) {
         super(message);
-        this.reason = reason;
+        this.code = code;
     }
 
-    public VmException(Reason reason, String message, Throwable cause) {
+    public VmException(ErrorCode code, String message, Throwable cause) {
         super(message, cause);
-        this.reason = reason;
+        this.code = code;
     }
 
     public Reason reason() {
-        return reason;
+        return code.reason();
+    }
+
+    public ErrorCode code() {
+        return code;
     }
 }

@@ -40,7 +40,7 @@ final class VmRegistry {
             return vm;
         }
         return vms.values().stream().filter(v -> v.name().equals(idOrName)).findFirst()
-                .orElseThrow(() -> new VmException(VmException.Reason.NOT_FOUND, "VM not found"));
+                .orElseThrow(() -> new VmException(ErrorCode.VM_NOT_FOUND, "VM not found"));
     }
 
     /** The VM of that name (case-insensitive, as names are unique that way), by name only. */
@@ -104,7 +104,7 @@ final class VmRegistry {
                 current = vms.get(found.id());
             }
             if (current == null) {
-                throw new VmException(VmException.Reason.NOT_FOUND, "VM not found");
+                throw new VmException(ErrorCode.VM_NOT_FOUND, "VM not found");
             }
             return action.run(current);
         }

@@ -62,8 +62,13 @@ class ApiServerTest {
     static String errorOf(HttpResponse<String> r) {
         assertEquals(Optional.of("application/json; charset=utf-8"), r.headers().firstValue("Content-Type"));
         JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
-        assertEquals(1, o.size(), r.body());
+        assertEquals(List.of("error", "code"), List.copyOf(o.keySet()), r.body());
+        assertTrue(o.get("code").getAsString().matches("[a-z]+(_[a-z]+)*"), r.body());
         return o.get("error").getAsString();
+    }
+
+    static String codeOf(HttpResponse<String> r) {
+        return JsonParser.parseString(r.body()).getAsJsonObject().get("code").getAsString();
     }
 
     @Test
@@ -79,6 +84,7 @@ class ApiServerTest {
         assertEquals(401, r.statusCode());
         assertEquals(Optional.of("Bearer realm=\"scalebox\""), r.headers().firstValue("WWW-Authenticate"));
         assertFalse(errorOf(r).isEmpty());
+        assertEquals("missing_token", codeOf(r));
     }
 
     @ParameterizedTest
@@ -88,6 +94,7 @@ class ApiServerTest {
         HttpResponse<String> r = call("GET", "/things/1", header, null);
         assertEquals(400, r.statusCode(), header);
         assertTrue(errorOf(r).contains("Authorization"));
+        assertEquals("malformed_authorization", codeOf(r));
     }
 
     @Test
@@ -98,6 +105,7 @@ class ApiServerTest {
             assertEquals(Optional.of("Bearer realm=\"scalebox\", error=\"invalid_token\""),
                     r.headers().firstValue("WWW-Authenticate"));
             assertEquals("Invalid token", errorOf(r));
+            assertEquals("invalid_token", codeOf(r));
         }
     }
 
@@ -114,6 +122,7 @@ class ApiServerTest {
         HttpResponse<String> r = authed("GET", "/nope", null);
         assertEquals(404, r.statusCode());
         assertEquals("Not found", errorOf(r));
+        assertEquals("not_found", codeOf(r));
     }
 
     @Test
@@ -145,6 +154,7 @@ class ApiServerTest {
         HttpResponse<String> r = authed("POST", "/echo", big);
         assertEquals(413, r.statusCode());
         assertTrue(errorOf(r).contains("too large"));
+        assertEquals("body_too_large", codeOf(r));
     }
 
     @Test
@@ -152,6 +162,7 @@ class ApiServerTest {
         HttpResponse<String> r = authed("GET", "/boom", null);
         assertEquals(500, r.statusCode());
         assertEquals("Internal server error", errorOf(r));
+        assertEquals("internal_error", codeOf(r));
     }
 
     @Test

@@ -84,4 +84,10 @@ abstract class EngineTest {
         VmException e = assertThrows(VmException.class, call);
         assertEquals(reason, e.reason(), e.getMessage());
     }
+
+    /** The refusal's code (and so its reason). */
+    static void assertCode(ErrorCode code, org.junit.jupiter.api.function.Executable call) {
+        VmException e = assertThrows(VmException.class, call);
+        assertEquals(code, e.code(), e.getMessage());
+    }
 }

@@ -38,16 +38,33 @@ class LifecycleTest extends EngineTest {
         assertEquals(vm, m.get(vm.id()));
     }
 
-    /** Every step of a create: a failure there leaves nothing, and frees name, address and port. */
+    /**
+     * Every step of a create: a failure there leaves nothing, and frees name, address and port;
+     * its error names the phase and carries the code of what failed.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"create:allocated", "create:dir", "copy", "key", "create:disk", "tap", "create:tap",
-        "hypervisor", "create:hypervisor", "proxy", "create:booted", "create:recorded", "firewall"})
-    void aFailureAtAnyCreateStepLeavesNothing(String step) throws Exception {
+    @org.junit.jupiter.params.provider.CsvSource({
+        "create:allocated, DISK_FAILED, Failed to create VM (clone)",
+        "create:dir, DISK_FAILED, Failed to create VM (clone)",
+        "copy, DISK_FAILED, Failed to create VM (clone)",
+        "key, DISK_FAILED, Failed to create VM (key)",
+        "create:disk, DISK_FAILED, Failed to create VM (key)",
+        "tap, NETWORK_FAILED, Failed to create VM (boot)",
+        "create:tap, NETWORK_FAILED, Failed to create VM (boot)",
+        "hypervisor, HYPERVISOR_FAILED, Failed to start VM",
+        "create:hypervisor, NETWORK_FAILED, Failed to create VM (boot)",
+        "proxy, NETWORK_FAILED, Failed to create VM (boot)",
+        "create:booted, NETWORK_FAILED, Failed to create VM (boot)",
+        "create:recorded, RECORD_FAILED, Failed to create VM (record)",
+        "firewall, NETWORK_FAILED, Failed to create VM (network)"})
+    void aFailureAtAnyCreateStepLeavesNothing(String step, ErrorCode code, String what) throws Exception {
         VmManager m = engine();
         fake.failAt = step;
         VmException e = org.junit.jupiter.api.Assertions.assertThrows(VmException.class,
                 () -> m.create(request("alpha")));
         assertEquals(VmException.Reason.FAILED, e.reason());
+        assertEquals(code, e.code(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(what + ": "), e.getMessage());
         assertTrue(e.getMessage().contains("injected failure at " + step), e.getMessage());
         assertNothingLeft(m);
         fake.failAt = "";
@@ -101,6 +118,8 @@ class LifecycleTest extends EngineTest {
         VmManager m = engine();
         m.create(request("alpha"));
         assertReason(VmException.Reason.CONFLICT, () -> m.create(request("alpha")));
+        assertEquals(ErrorCode.NAME_TAKEN, org.junit.jupiter.api.Assertions.assertThrows(VmException.class,
+                () -> m.create(request("alpha"))).code());
         assertEquals(1, m.count());
         assertEquals(1, fake.taps.size());
     }
@@ -108,13 +127,13 @@ class LifecycleTest extends EngineTest {
     @Test
     void missingTemplateAndKernelAreRefusedBeforeAnythingIsMade() throws Exception {
         VmManager m = engine();
-        assertReason(VmException.Reason.NOT_FOUND, () -> m.create(new CreateRequest("nope", SshPublicKey.parse(KEY),
+        assertCode(ErrorCode.TEMPLATE_NOT_FOUND, () -> m.create(new CreateRequest("nope", SshPublicKey.parse(KEY),
                 java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
                 java.util.Optional.empty())));
         Files.delete(data.resolve("templates/debian-base.ext4"));
-        assertReason(VmException.Reason.UNAVAILABLE, () -> m.create(request("a")));
+        assertCode(ErrorCode.BASE_TEMPLATE_NOT_READY, () -> m.create(request("a")));
         Files.delete(data.resolve("kernel/vmlinux"));
-        assertReason(VmException.Reason.UNAVAILABLE, () -> m.create(request("a")));
+        assertCode(ErrorCode.KERNEL_NOT_READY, () -> m.create(request("a")));
         assertNothingLeft(m);
     }
 
@@ -246,7 +265,7 @@ class LifecycleTest extends EngineTest {
     void aRefusedCreateLeavesNothingAndFreesItsPlaces() throws Exception {
         VmManager m = engine();
         fake.freeBytes = 3 * DiskBudget.GIB;
-        assertReason(VmException.Reason.INSUFFICIENT_STORAGE, () -> m.create(sized("big", 5)));
+        assertCode(ErrorCode.INSUFFICIENT_SPACE, () -> m.create(sized("big", 5)));
         assertNothingLeft(m);
         assertEquals(0, m.committedBytes());
         fake.freeBytes = 100 * DiskBudget.GIB;

@@ -1,0 +1,47 @@
+package io.scalebox.vm;
+
+import java.util.Locale;
+
+/**
+ * The stable, machine-readable cause of an engine refusal or failure (api.md "Error codes"):
+ * clients branch on {@link #key()}, never on the message. Each has the {@link VmException.Reason}
+ * that decides its HTTP status. README lists them all.
+ */
+public enum ErrorCode {
+    VM_NOT_FOUND(VmException.Reason.NOT_FOUND),
+    TEMPLATE_NOT_FOUND(VmException.Reason.NOT_FOUND),
+    NAME_TAKEN(VmException.Reason.CONFLICT),
+    TEMPLATE_EXISTS(VmException.Reason.CONFLICT),
+    TEMPLATE_BUSY(VmException.Reason.CONFLICT),
+    TEMPLATE_PROTECTED(VmException.Reason.FORBIDDEN),
+    CAPACITY_ADDRESSES(VmException.Reason.UNAVAILABLE),
+    CAPACITY_PORTS(VmException.Reason.UNAVAILABLE),
+    KERNEL_NOT_READY(VmException.Reason.UNAVAILABLE),
+    BASE_TEMPLATE_NOT_READY(VmException.Reason.UNAVAILABLE),
+    INSUFFICIENT_SPACE(VmException.Reason.INSUFFICIENT_STORAGE),
+    STORAGE_CHECK_FAILED(VmException.Reason.FAILED),
+    /** Copying, resizing or editing a disk image failed (create phases clone, key). */
+    DISK_FAILED(VmException.Reason.FAILED),
+    /** The VM's TAP, firewall rules or port proxy could not be set up (create phase network). */
+    NETWORK_FAILED(VmException.Reason.FAILED),
+    /** The hypervisor did not start or refused the configuration (create phase boot). */
+    HYPERVISOR_FAILED(VmException.Reason.FAILED),
+    RECORD_FAILED(VmException.Reason.FAILED),
+    SNAPSHOT_FAILED(VmException.Reason.FAILED),
+    TEMPLATE_DELETE_FAILED(VmException.Reason.FAILED);
+
+    private final VmException.Reason reason;
+
+    ErrorCode(VmException.Reason reason) {
+        this.reason = reason;
+    }
+
+    public VmException.Reason reason() {
+        return reason;
+    }
+
+    /** The wire form: snake_case. */
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
