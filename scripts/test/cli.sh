@@ -136,6 +136,9 @@ check "vm list shows both" sh -c "grep -q ' clia ' '$WORK/out' && grep -q ' clib
 sb vm list --names; check_eq "vm list --names" "clia clib" "$(out | tr '\n' ' ' | sed 's/ $//')"
 sb --json vm list; check "vm list --json parses" json_ok '.vms | length == 2'
 sb vm get clia; expect "vm get" 0 "ssh_port"
+sb vm console clia -n 2; expect "vm console -n 2" 0
+check "vm console -n 2 prints at most 2 lines" test "$(out | wc -l)" -le 2
+sb vm console clia --lines 2 --bytes 5; expect "vm console with --lines and --bytes: usage (2)" 2 "not both"
 sb --json vm get clia; check "vm get --json parses" json_ok '.name == "clia" and .status == "running"'
 sb vm get nope; expect "vm get unknown: 404 (4)" 4 "VM not found (vm_not_found, HTTP 404)"
 sb vm wait --ssh --timeout 150 clia; expect "vm wait --ssh" 0 "SSH is up"

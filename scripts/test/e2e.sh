@@ -40,6 +40,16 @@ echo "e2e: get, list, caddy"
 api GET /vms/alpha >/dev/null; check_eq "get by name" "200 $A_ID" "$(status) $(field .id)"
 api GET "/vms/$A_ID" >/dev/null; check_eq "get by id" "200 alpha" "$(status) $(field .name)"
 api GET /vms/nope >/dev/null; check_eq "unknown VM 404" "404 VM not found vm_not_found" "$(status) $(field .error) $(field .code)"
+
+echo "e2e: console"
+api GET '/vms/alpha/console?bytes=1048576' >/dev/null
+check_eq "console 200 for alpha" "200 $A_ID" "$(status) $(field .id)"
+check "the console holds the guest's boot lines" sh -c "jq -r .console '$WORK/body' | grep -q 'Linux version'"
+api GET '/vms/alpha/console?lines=3' >/dev/null
+check "?lines=3 gives at most 3 lines" test "$(jq -r .console "$WORK/body" | wc -l)" -le 3
+api GET '/vms/alpha/console?lines=0' >/dev/null; check_eq "?lines=0 is 400 invalid_field" "400 invalid_field" "$(status) $(field .code)"
+api GET '/vms/alpha/console?lines=2&bytes=9' >/dev/null; check_eq "lines and bytes together: 400" 400 "$(status)"
+api GET /vms/nope/console >/dev/null; check_eq "console of an unknown VM: 404 vm_not_found" "404 vm_not_found" "$(status) $(field .code)"
 cc() { client curl -s -o /dev/null -w '%{http_code}' "$API/caddy/check?domain=$1"; }
 check_eq "caddy: alpha.vms.test" 200 "$(cc alpha.vms.test)"
 check_eq "caddy: case-insensitive" 200 "$(cc ALPHA.VMS.Test)"

@@ -39,7 +39,48 @@ public final class VmResource {
                     Vm vm = manager.get(r.param("id"));
                     return Response.ok(view(manager.stop(vm.id(), VmRequests.stopForce(r.jsonObject()))));
                 }),
-                Route.authenticated("POST", "/vms/{id}/start", r -> Response.ok(view(manager.start(r.param("id"))))));
+                Route.authenticated("POST", "/vms/{id}/start", r -> Response.ok(view(manager.start(r.param("id"))))),
+                Route.authenticated("GET", "/vms/{id}/console", this::console));
+    }
+
+    /**
+     * The newest console output: {@code ?lines=N} (default 100, at most 10000) or
+     * {@code ?bytes=N} (at most 1 MiB); never more than 1 MiB is read.
+     */
+    private Response console(Request r) throws ApiException, io.scalebox.vm.VmException {
+        Vm vm = manager.get(r.param("id"));
+        if (r.query("lines").isPresent() && r.query("bytes").isPresent()) {
+            throw ApiException.badRequest("invalid_field", "give lines or bytes, not both");
+        }
+        int bytes = r.query("bytes").isPresent() ? queryInt(r, "bytes", MAX_CONSOLE_BYTES) : MAX_CONSOLE_BYTES;
+        String text = manager.console(vm.id(), bytes);
+        if (r.query("bytes").isEmpty()) {
+            int lines = r.query("lines").isPresent() ? queryInt(r, "lines", 10_000) : 100;
+            text = lastLines(text, lines);
+        }
+        return Response.ok(Json.object("id", vm.id(), "name", vm.name(), "console", text));
+    }
+
+    private static final int MAX_CONSOLE_BYTES = 1 << 20;
+
+    private static int queryInt(Request r, String name, int max) throws ApiException {
+        String v = r.query(name).orElseThrow();
+        if (!v.matches("[0-9]{1,7}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > max) {
+            throw ApiException.badRequest("invalid_field", name + " must be a whole number from 1 to " + max);
+        }
+        return Integer.parseInt(v);
+    }
+
+    /** The last {@code n} lines of {@code text} (a final newline does not start another line). */
+    static String lastLines(String text, int n) {
+        int end = text.endsWith("\n") ? text.length() - 1 : text.length();
+        int from = end;
+        for (int seen = 0; from > 0; from--) {
+            if (text.charAt(from - 1) == '\n' && ++seen == n) {
+                break;
+            }
+        }
+        return text.substring(from);
     }
 
     private Response snapshot(Request r) throws ApiException, io.scalebox.vm.VmException {

@@ -32,6 +32,8 @@ final class Help {
                 + "  --mem MIB             memory in MiB\n"
                 + "  --disk GIB            disk size in GiB (never below the template's)");
         add("vm get", "vm get VM", "Shows one VM (by id or name).");
+        add("vm console", "vm console VM [-n|--lines N] [--bytes N]",
+                "Prints the newest lines (100 by default, at most 10000) or bytes of the VM's serial console.");
         add("vm delete", "vm delete VM...", "Deletes VMs with their disks.");
         add("vm snapshot", "vm snapshot VM TEMPLATE",
                 "Copies the VM's disk into a new template; the VM keeps running.");

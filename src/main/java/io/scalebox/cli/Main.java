@@ -90,6 +90,7 @@ public final class Main {
             case "vm list", "vm ls" -> vm.list(rest);
             case "vm create" -> vm.create(rest);
             case "vm get", "vm show" -> vm.get(rest);
+            case "vm console" -> vm.console(rest);
             case "vm delete", "vm rm" -> vm.delete(rest);
             case "vm snapshot" -> vm.snapshot(rest);
             case "vm stop" -> vm.power("stop", rest);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** {@code scalebox vm list|create|get|delete|snapshot|stop|start} (wait: {@link GuestAccess}). */
@@ -88,6 +89,22 @@ final class VmCommands {
             throw CliException.usage("--key is empty; give an SSH public key line or @FILE");
         }
         return key;
+    }
+
+    /** The newest console output of a VM: its boot messages, a failed boot's reason. */
+    int console(List<String> argv) throws CliException {
+        Args a = Args.parse("vm console", argv, Set.of(), Set.of("--lines", "--bytes"), Map.of("-n", "--lines"));
+        String vm = a.expect("vm console", "VM").get(0);
+        Optional<Integer> lines = a.integer("--lines", 1, 10_000);
+        Optional<Integer> bytes = a.integer("--bytes", 1, 1 << 20);
+        if (lines.isPresent() && bytes.isPresent()) {
+            throw CliException.usage("vm console takes --lines or --bytes, not both");
+        }
+        String query = bytes.map(b -> "?bytes=" + b).orElse(lines.map(n -> "?lines=" + n).orElse(""));
+        ApiClient.Reply r = ctx.api().get(path(vm) + "/console" + query);
+        JsonObject o = r.json();
+        ctx.print(r, () -> ctx.out.print(Format.str(o, "console")));
+        return 0;
     }
 
     int get(List<String> argv) throws CliException {

@@ -60,4 +60,36 @@ final class ConsoleLogs {
             LOG.warn("{}: cannot cut down its console log: {}", vm.id(), e.getMessage());
         }
     }
+
+    /**
+     * The newest {@code maxBytes} of the VM's console (the rotated file, then the current one),
+     * as text: what the guest printed is hostile bytes, so invalid UTF-8 becomes U+FFFD.
+     */
+    String tail(Vm vm, int maxBytes) throws IOException {
+        Path log = store.dir(vm.id()).resolve(VmSpec.CONSOLE_LOG);
+        byte[] current = last(log, maxBytes);
+        byte[] previous = current.length < maxBytes
+                ? last(log.resolveSibling(VmSpec.CONSOLE_LOG + ".1"), maxBytes - current.length) : new byte[0];
+        byte[] all = new byte[previous.length + current.length];
+        System.arraycopy(previous, 0, all, 0, previous.length);
+        System.arraycopy(current, 0, all, previous.length, current.length);
+        return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE)
+                .decode(java.nio.ByteBuffer.wrap(all)).toString();
+    }
+
+    private static byte[] last(Path file, int maxBytes) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = in.size();
+            long from = Math.max(0, size - maxBytes);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) (size - from));
+            while (b.hasRemaining() && in.read(b, from + b.position()) > 0) {
+                // read on
+            }
+            return java.util.Arrays.copyOf(b.array(), b.position());
+        } catch (NoSuchFileException e) {
+            return new byte[0];
+        }
+    }
 }

@@ -28,7 +28,8 @@ public enum ErrorCode {
     HYPERVISOR_FAILED(VmException.Reason.FAILED),
     RECORD_FAILED(VmException.Reason.FAILED),
     SNAPSHOT_FAILED(VmException.Reason.FAILED),
-    TEMPLATE_DELETE_FAILED(VmException.Reason.FAILED);
+    TEMPLATE_DELETE_FAILED(VmException.Reason.FAILED),
+    CONSOLE_FAILED(VmException.Reason.FAILED);
 
     private final VmException.Reason reason;
 

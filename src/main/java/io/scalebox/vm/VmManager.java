@@ -107,6 +107,16 @@ public final class VmManager {
     }
 
     /** Keeps every VM's console log under the cap (the daemon calls it every second). */
+    /** The newest {@code maxBytes} of a VM's console log (both files), as text. */
+    public String console(String idOrName, int maxBytes) throws VmException {
+        Vm vm = registry.get(idOrName);
+        try {
+            return consoles.tail(vm, maxBytes);
+        } catch (IOException e) {
+            throw new VmException(ErrorCode.CONSOLE_FAILED, "Cannot read the console log: " + e.getMessage(), e);
+        }
+    }
+
     public void capConsoleLogs() {
         registry.list().forEach(consoles::rotate);
     }

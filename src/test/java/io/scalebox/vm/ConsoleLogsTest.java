@@ -53,4 +53,15 @@ class ConsoleLogsTest {
         new ConsoleLogs(new VmStore(vms), 4096).rotate(vm);
         assertFalse(Files.exists(vms.resolve(vm.id())));
     }
+
+    @Test
+    void theTailSpansTheRotatedFileAndReplacesInvalidBytes() throws Exception {
+        Path dir = Files.createDirectories(vms.resolve(vm.id()));
+        Files.write(dir.resolve("console.log.1"), "old 1\nold 2\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.write(dir.resolve("console.log"), new byte[] {'n', 'e', 'w', (byte) 0xff, '\n'});
+        ConsoleLogs logs = new ConsoleLogs(new VmStore(vms), 4096);
+        assertEquals("old 1\nold 2\nnew\ufffd\n", logs.tail(vm, 1024));
+        assertEquals("2\nnew\ufffd\n", logs.tail(vm, 7), "the newest bytes only");
+        assertEquals("", new ConsoleLogs(new VmStore(vms.resolve("none")), 4096).tail(vm, 10), "no log yet");
+    }
 }
