@@ -136,6 +136,13 @@ check "vm list shows both" sh -c "grep -q ' clia ' '$WORK/out' && grep -q ' clib
 sb vm list --names; check_eq "vm list --names" "clia clib" "$(out | tr '\n' ' ' | sed 's/ $//')"
 sb --json vm list; check "vm list --json parses" json_ok '.vms | length == 2'
 sb vm get clia; expect "vm get" 0 "ssh_port"
+# The server's history holds clia's creation; --since 0 replays it, then the stream goes on (timeout ends it).
+# shellcheck disable=SC2086
+client env -i PATH="$WORK/bin:/usr/bin:/bin" HOME="$HOME_DIR" $CLI_ENV timeout 5 scalebox --json events --since 0 >"$WORK/events" 2>&1
+check "scalebox events --since 0 replays clia's creation" sh -c "jq -r 'select(.vm_name == \"clia\") | .type' '$WORK/events' | grep -qx vm.created"
+# shellcheck disable=SC2086
+client env -i PATH="$WORK/bin:/usr/bin:/bin" HOME="$HOME_DIR" $CLI_ENV timeout 5 scalebox events --since 0 >"$WORK/events" 2>&1
+check "scalebox events prints time, type and VM" grep -Eq '^[0-9T:.-]+Z  vm.created  clia  debian-base$' "$WORK/events"
 sb vm console clia -n 2; expect "vm console -n 2" 0
 check "vm console -n 2 prints at most 2 lines" test "$(out | wc -l)" -le 2
 sb vm console clia --lines 2 --bytes 5; expect "vm console with --lines and --bytes: usage (2)" 2 "not both"

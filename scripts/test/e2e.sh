@@ -41,6 +41,28 @@ api GET /vms/alpha >/dev/null; check_eq "get by name" "200 $A_ID" "$(status) $(f
 api GET "/vms/$A_ID" >/dev/null; check_eq "get by id" "200 alpha" "$(status) $(field .name)"
 api GET /vms/nope >/dev/null; check_eq "unknown VM 404" "404 VM not found vm_not_found" "$(status) $(field .error) $(field .code)"
 
+echo "e2e: events"
+# Last-Event-ID 0 replays the history first: nothing published after the stream starts is missed.
+client curl -sN --max-time 600 -H "Authorization: Bearer $TOKEN" -H "Last-Event-ID: 0" "$API/events" >"$WORK/events" &
+EVENTS_PID=$!
+api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"evt\"}" >/dev/null
+check_eq "create evt" 201 "$(status)"
+api POST /vms/evt/stop '{"force":true}' >/dev/null; check_eq "stop evt" 200 "$(status)"
+api DELETE /vms/evt >/dev/null; check_eq "delete evt" 204 "$(status)"
+# evt_events FILE: "id type" of evt's events in FILE, each id once, in order.
+evt_events() { sed -n 's/^data://p' "$1" | jq -r 'select(.vm_name == "evt") | "\(.id) \(.type)"' | sort -n -u; }
+deleted_seen() { evt_events "$WORK/events" | grep -q ' vm.deleted$'; }
+check "the stream delivers evt's deletion" wait_for 20 deleted_seen
+check_eq "create, stop, delete arrive in order" "vm.created vm.stopped vm.deleted" "$(evt_events "$WORK/events" | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')"
+check "each event has an id line, an event line and its time" sh -c "grep -q '^id:' '$WORK/events' && grep -q '^event:vm.created' '$WORK/events' && sed -n 's/^data://p' '$WORK/events' | jq -e 'select(.type == \"vm.created\") | .time | test(\"Z$\")' >/dev/null"
+kill "$EVENTS_PID" 2>/dev/null; wait "$EVENTS_PID" 2>/dev/null
+FIRST=$(evt_events "$WORK/events" | head -1 | cut -d' ' -f1)
+LAST=$(sed -n 's/^data://p' "$WORK/events" | jq -r .id | sort -n | tail -1)
+client curl -sN --max-time 5 -H "Authorization: Bearer $TOKEN" -H "Last-Event-ID: $FIRST" "$API/events" >"$WORK/resumed"
+check_eq "Last-Event-ID resumes right after that event, without gaps" "$(seq $((FIRST + 1)) "$LAST" | tr '\n' ' ')" \
+    "$(sed -n 's/^data://p' "$WORK/resumed" | jq -r .id | sort -n -u | tr '\n' ' ')"
+check_eq "GET /events needs the token" 401 "$(client curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$API/events")"
+
 echo "e2e: console"
 api GET '/vms/alpha/console?bytes=1048576' >/dev/null
 check_eq "console 200 for alpha" "200 $A_ID" "$(status) $(field .id)"

@@ -107,6 +107,15 @@ public final class ApiServer implements HttpHandler {
             fail(exchange, e, method, path, started);
             return;
         }
+        if (match.route().stream().isPresent()) {
+            try {
+                match.route().stream().get().handleRequest(exchange);
+            } catch (Exception e) {
+                LOG.error("{} {} failed", method, path, e);
+                send(exchange, 500, error("internal_error", "Internal server error"));
+            }
+            return;
+        }
         Receiver receiver = exchange.getRequestReceiver();
         receiver.setMaxBufferSize(MAX_BODY_BYTES);
         receiver.receiveFullBytes(

@@ -8,14 +8,20 @@ import java.util.Optional;
  * A method and a path pattern such as {@code /vms/{id}/snapshot}; {@code {x}} matches
  * one non-empty path segment. {@code open} routes need no token.
  */
-public record Route(String method, String pattern, boolean open, Handler handler) {
+public record Route(String method, String pattern, boolean open, Handler handler,
+                    Optional<io.undertow.server.HttpHandler> stream) {
 
     public static Route authenticated(String method, String pattern, Handler handler) {
-        return new Route(method, pattern, false, handler);
+        return new Route(method, pattern, false, handler, Optional.empty());
     }
 
     public static Route open(String method, String pattern, Handler handler) {
-        return new Route(method, pattern, true, handler);
+        return new Route(method, pattern, true, handler, Optional.empty());
+    }
+
+    /** An authenticated response that stays open (server-sent events): Undertow's handler takes the exchange. */
+    public static Route stream(String method, String pattern, io.undertow.server.HttpHandler stream) {
+        return new Route(method, pattern, false, null, Optional.of(stream));
     }
 
     /** Path parameters when {@code path} matches the pattern. */

@@ -63,6 +63,50 @@ public final class ApiClient {
         return call("DELETE", path, null);
     }
 
+    /**
+     * Follows a server-sent event stream: each event's data line goes to {@code data}, until
+     * the server closes it. Heartbeats (every 15 s) keep the read timeout from firing.
+     */
+    public void stream(String path, java.util.Optional<String> lastEventId, java.util.function.Consumer<String> data)
+            throws CliException {
+        HttpURLConnection c = null;
+        try {
+            c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+            c.setReadTimeout(60_000);
+            c.setRequestProperty("Accept", "text/event-stream");
+            c.setRequestProperty("User-Agent", "scalebox-cli");
+            if (token.isPresent()) {
+                c.setRequestProperty("Authorization", "Bearer " + token.get());
+            }
+            if (lastEventId.isPresent()) {
+                c.setRequestProperty("Last-Event-ID", lastEventId.get());
+            }
+            int status = c.getResponseCode();
+            if (status >= 400) {
+                throw new CliException(Exit.API, errorMessage(status, read(c.getErrorStream())));
+            }
+            try (java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (line.startsWith("data:")) {
+                        data.accept(line.substring(5).strip());
+                    }
+                }
+            }
+        } catch (ConnectException | NoRouteToHostException | UnknownHostException e) {
+            throw unreachable(e.getMessage());
+        } catch (SocketTimeoutException e) {
+            throw unreachable("the event stream went silent (no heartbeat for 60 s)");
+        } catch (IOException e) {
+            throw unreachable(e.getMessage());
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+    }
+
     public Reply call(String method, String path, JsonObject body) throws CliException {
         HttpURLConnection c = null;
         try {

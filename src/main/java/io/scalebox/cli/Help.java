@@ -31,6 +31,9 @@ final class Help {
                 + "  --vcpus N             virtual CPUs\n"
                 + "  --mem MIB             memory in MiB\n"
                 + "  --disk GIB            disk size in GiB (never below the template's)");
+        add("events", "events [--since ID]", "Follows the server's lifecycle events (VM created, started, stopped, "
+                + "deleted, snapshots, failures with their code) as they happen; --since ID first replays those after"
+                + " event ID that the server still holds (0: all); --json prints each event's JSON.");
         add("vm get", "vm get VM", "Shows one VM (by id or name).");
         add("vm console", "vm console VM [-n|--lines N] [--bytes N]",
                 "Prints the newest lines (100 by default, at most 10000) or bytes of the VM's serial console.");

@@ -87,6 +87,7 @@ public final class Main {
             case "config show" -> session.configShow(rest);
             case "status" -> session.status(rest);
             case "version" -> session.version(rest);
+            case "events" -> session.events(rest);
             case "vm list", "vm ls" -> vm.list(rest);
             case "vm create" -> vm.create(rest);
             case "vm get", "vm show" -> vm.get(rest);

@@ -154,6 +154,25 @@ final class SessionCommands {
         return info.get(field).getAsBoolean() ? "ready" : "missing: sudo scalebox template build debian-base";
     }
 
+    /** Follows the server's lifecycle events until interrupted (or the server goes away). */
+    int events(List<String> argv) throws CliException {
+        Args a = Args.parse("events", argv, Set.of(), Set.of("--since"), Map.of());
+        a.expect("events");
+        Optional<Integer> since = a.integer("--since", 0, Integer.MAX_VALUE);
+        ctx.api().stream("/events", since.map(String::valueOf), data -> {
+            if (ctx.json) {
+                ctx.out.println(data);
+            } else {
+                JsonObject e = com.google.gson.JsonParser.parseString(data).getAsJsonObject();
+                ctx.out.println(String.join("  ", Format.str(e, "time"), Format.str(e, "type"),
+                        e.get("vm_name").isJsonNull() ? "-" : Format.str(e, "vm_name"),
+                        e.get("detail").isJsonNull() ? "" : Format.str(e, "detail")).strip());
+            }
+            ctx.out.flush();
+        });
+        return 0;
+    }
+
     int version(List<String> argv) throws CliException {
         Args.parse("version", argv, Set.of(), Set.of(), Map.of()).expect("version");
         String server;

@@ -1,12 +1,14 @@
 package io.scalebox.daemon;
 
 import io.scalebox.api.ApiServer;
+import io.scalebox.api.EventStream;
 import io.scalebox.api.Authenticator;
 import io.scalebox.api.Route;
 import io.scalebox.api.SystemResource;
 import io.scalebox.api.TemplateResource;
 import io.scalebox.api.VmResource;
 import io.scalebox.config.Config;
+import io.scalebox.events.EventLog;
 import io.scalebox.host.Account;
 import io.scalebox.host.CommandException;
 import io.scalebox.host.HostAddress;
@@ -69,6 +71,7 @@ public final class Daemon {
     private ScheduledExecutorService guard;
     private ProxyLoop proxies;
     private VmHttpRouter router;
+    private final EventLog events = new EventLog(java.time.Clock.systemUTC());
     /** How often the site in Caddy is checked (a reload of Caddy drops it). */
     private static final Duration CADDY_CHECK = Duration.ofSeconds(5);
     private static final Path TUN = Path.of("/dev/net/tun");
@@ -150,7 +153,8 @@ public final class Daemon {
                 new ToolSandbox(account, ProcessLauncher.systemdRuns(), config.dataDir())), SpaceProbe.host(), proxies, hypervisor,
                 launcher, FaultPoints.fromEnvironment());
         manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
-                new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns);
+                new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns,
+                events);
         if (hostSetup) {
             network.ensureBridge();
             manager.recover();
@@ -186,6 +190,7 @@ public final class Daemon {
                 .routes());
         routes.addAll(new VmResource(config, manager, hostIp).routes());
         routes.addAll(new TemplateResource(config, templates, manager).routes());
+        routes.add(new EventStream(events).route());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken()), routes);
         try {
             server.start();

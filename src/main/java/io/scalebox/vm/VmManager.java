@@ -1,5 +1,6 @@
 package io.scalebox.vm;
 
+import io.scalebox.events.EventLog;
 import io.scalebox.config.Config;
 import io.scalebox.host.CommandException;
 import io.scalebox.network.AddressPool;
@@ -25,9 +26,11 @@ public final class VmManager {
     private final Snapshots snapshots;
     private final Recovery recovery;
     private final ConsoleLogs consoles;
+    private final EventLog events;
 
     public VmManager(Config config, Host host, VmStore store, TemplateStore templates, KernelStore kernels,
-                     AddressPool addresses, PortPool ports, Supplier<List<String>> nameservers) {
+                     AddressPool addresses, PortPool ports, Supplier<List<String>> nameservers, EventLog events) {
+        this.events = events;
         machines = new Machines(host, registry, store, kernels, addresses, nameservers);
         consoles = new ConsoleLogs(store, config.consoleLogMaxKib() * 1024L);
         DiskBudget budget = new DiskBudget(host.space(), config.vmsDir(), config.diskOvercommit());
@@ -63,33 +66,71 @@ public final class VmManager {
         return registry.named(name).filter(vm -> vm.status() == Vm.Status.running);
     }
 
+    // Every change of a VM or template is published here, once it happened (or failed).
+
     public Vm create(CreateRequest request) throws VmException {
-        return lifecycle.create(request);
+        try {
+            Vm vm = lifecycle.create(request);
+            events.publish("vm.created", vm.id(), vm.name(), vm.template());
+            return vm;
+        } catch (VmException e) {
+            events.publish("vm.create_failed", null, request.name().orElse(null), e.code().key());
+            throw e;
+        }
     }
 
     public Vm stop(String idOrName, boolean force) throws VmException {
-        return lifecycle.stop(idOrName, force);
+        Vm before = registry.get(idOrName);
+        Vm after = lifecycle.stop(idOrName, force);
+        if (before.status() == Vm.Status.running) {
+            events.publish("vm.stopped", after.id(), after.name(), force ? "forced" : null);
+        }
+        return after;
     }
 
     public Vm start(String idOrName) throws VmException {
-        return lifecycle.start(idOrName);
+        Vm before = registry.get(idOrName);
+        try {
+            Vm after = lifecycle.start(idOrName);
+            if (!after.process().equals(before.process())) {
+                events.publish("vm.started", after.id(), after.name(), null);
+            }
+            return after;
+        } catch (VmException e) {
+            events.publish("vm.start_failed", before.id(), before.name(), e.code().key());
+            throw e;
+        }
     }
 
     public void delete(String idOrName) throws VmException {
+        Vm vm = registry.get(idOrName);
         lifecycle.delete(idOrName);
+        events.publish("vm.deleted", vm.id(), vm.name(), null);
     }
 
     public Snapshot snapshot(String idOrName, String template) throws VmException {
-        return snapshots.snapshot(idOrName, template);
+        Vm vm = registry.get(idOrName);
+        try {
+            Snapshot s = snapshots.snapshot(idOrName, template);
+            events.publish("snapshot.created", vm.id(), vm.name(), template);
+            return s;
+        } catch (VmException e) {
+            events.publish("snapshot.failed", vm.id(), vm.name(), e.code().key());
+            throw e;
+        }
     }
 
     public void deleteTemplate(String name) throws VmException {
         snapshots.deleteTemplate(name);
+        events.publish("template.deleted", null, null, name);
     }
 
-    /** At the daemon's start: re-attach, recover, reconcile. */
+    /** At the daemon's start: re-attach, recover, reconcile; each VM it holds is an event. */
     public void recover() throws IOException, CommandException {
         recovery.recover();
+        for (Vm vm : registry.list()) {
+            events.publish("vm.recovered", vm.id(), vm.name(), vm.status().name());
+        }
     }
 
     /**

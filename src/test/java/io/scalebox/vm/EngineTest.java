@@ -58,10 +58,13 @@ abstract class EngineTest {
         return engine(config);
     }
 
+    /** What the engine published, for the tests that look. */
+    final io.scalebox.events.EventLog events = new io.scalebox.events.EventLog(java.time.Clock.systemUTC());
+
     VmManager engine(Config c) {
         return new VmManager(c, fake.host(), store, templates, new KernelStore(data.resolve("kernel"),
                 new GuestKernel(c.kernelPath(), c.initrdPath())), new AddressPool(c.bridgeAddress()),
-                new PortPool(c.portMin(), c.portMax(), port -> true), () -> List.of("192.0.2.53"));
+                new PortPool(c.portMin(), c.portMax(), port -> true), () -> List.of("192.0.2.53"), events);
     }
 
     static CreateRequest request(String name) {

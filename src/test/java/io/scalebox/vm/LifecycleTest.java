@@ -114,6 +114,21 @@ class LifecycleTest extends EngineTest {
     }
 
     @Test
+    void everyChangeIsPublishedInOrder() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        m.stop("alpha", false);
+        m.stop("alpha", false); // already stopped: no event
+        m.start("alpha");
+        assertCode(ErrorCode.NAME_TAKEN, () -> m.create(request("alpha")));
+        m.delete("alpha");
+        assertEquals(List.of("vm.created", "vm.stopped", "vm.started", "vm.create_failed", "vm.deleted"),
+                events.since(0).stream().map(io.scalebox.events.Event::type).toList());
+        assertEquals(java.util.Optional.of(vm.id()), events.since(0).get(0).vmId());
+        assertEquals(java.util.Optional.of("name_taken"), events.since(0).get(3).detail());
+    }
+
+    @Test
     void nameConflictsAreRefusedWithoutSideEffects() throws Exception {
         VmManager m = engine();
         m.create(request("alpha"));
