@@ -55,7 +55,7 @@ public final class VmHttpRouter {
                 .setHandler(proxy)
                 .build();
         server.start();
-        LOG.info("https: routing {} to the VMs on 127.0.0.1:{}", "Caddy's requests", port);
+        LOG.info("https: routing Caddy's requests to the VMs on 127.0.0.1:{}", port);
     }
 
     public void stop() {
