@@ -55,6 +55,8 @@ public final class CaddySite {
     private final Https https;
     private final String apiDial;
     private volatile State state = State.NOT_RUNNING;
+    /** Whether a check ran yet: the first one is always reported. */
+    private boolean checked;
     private volatile String problem = "";
 
     /** @param apiDial host:port Caddy reaches the API at (for API_DOMAIN and the "ask" hook) */
@@ -69,8 +71,9 @@ public final class CaddySite {
     }
 
     /** Puts the site into Caddy when it is missing or stale; logs each change of state once. */
-    public void sync() {
-        State before = state;
+    public synchronized void sync() {
+        State before = checked ? state : null;
+        checked = true;
         try {
             JsonElement current = get();
             if (!upToDate(current)) {
