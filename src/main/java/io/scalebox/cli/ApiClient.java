@@ -7,13 +7,10 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.HttpURLConnection;
-import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -71,14 +68,7 @@ public final class ApiClient {
             throws CliException {
         HttpURLConnection c = null;
         try {
-            c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
-            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
-            c.setReadTimeout(60_000);
-            c.setRequestProperty("Accept", "text/event-stream");
-            c.setRequestProperty("User-Agent", "scalebox-cli");
-            if (token.isPresent()) {
-                c.setRequestProperty("Authorization", "Bearer " + token.get());
-            }
+            c = open("GET", path, "text/event-stream", 60_000);
             if (lastEventId.isPresent()) {
                 c.setRequestProperty("Last-Event-ID", lastEventId.get());
             }
@@ -94,8 +84,6 @@ public final class ApiClient {
                     }
                 }
             }
-        } catch (ConnectException | NoRouteToHostException | UnknownHostException e) {
-            throw unreachable(e.getMessage());
         } catch (SocketTimeoutException e) {
             throw unreachable("the event stream went silent (no heartbeat for 60 s)");
         } catch (IOException e) {
@@ -110,16 +98,7 @@ public final class ApiClient {
     public Reply call(String method, String path, JsonObject body) throws CliException {
         HttpURLConnection c = null;
         try {
-            c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
-            c.setRequestMethod(method);
-            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
-            c.setReadTimeout(READ_TIMEOUT_MS);
-            c.setInstanceFollowRedirects(false);
-            c.setRequestProperty("Accept", "application/json");
-            c.setRequestProperty("User-Agent", "scalebox-cli");
-            if (token.isPresent() && !path.equals("/health")) {
-                c.setRequestProperty("Authorization", "Bearer " + token.get());
-            }
+            c = open(method, path, "application/json", READ_TIMEOUT_MS);
             if (body != null) {
                 byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
                 c.setDoOutput(true);
@@ -135,17 +114,32 @@ public final class ApiClient {
                 throw new CliException(Exit.API, errorMessage(status, text));
             }
             return new Reply(status, text);
-        } catch (ConnectException | NoRouteToHostException | UnknownHostException e) {
-            throw unreachable(e.getMessage());
         } catch (SocketTimeoutException e) {
             throw unreachable("no answer in time");
         } catch (IOException e) {
+            // Refused, no route, unknown host, reset: the server cannot be reached.
             throw unreachable(e.getMessage());
         } finally {
             if (c != null) {
                 c.disconnect();
             }
         }
+    }
+
+    /** A request to the server with what every one carries: timeouts, no redirects, the token. */
+    private HttpURLConnection open(String method, String path, String accept, int readTimeoutMs)
+            throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+        c.setRequestMethod(method);
+        c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        c.setReadTimeout(readTimeoutMs);
+        c.setInstanceFollowRedirects(false);
+        c.setRequestProperty("Accept", accept);
+        c.setRequestProperty("User-Agent", "scalebox-cli");
+        if (token.isPresent() && !path.equals("/health")) {
+            c.setRequestProperty("Authorization", "Bearer " + token.get());
+        }
+        return c;
     }
 
     private CliException unreachable(String reason) {
