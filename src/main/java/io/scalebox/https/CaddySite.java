@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import io.scalebox.config.Https;
 import io.scalebox.host.LocalHttp;
 import java.io.IOException;
@@ -137,9 +138,7 @@ public final class CaddySite {
         }
         if (target == null) {
             target = new JsonObject();
-            JsonArray listen = new JsonArray();
-            listen.add(":443");
-            target.add("listen", listen);
+            target.add("listen", array(new JsonPrimitive(":443")));
             servers.add(SERVER, target);
         }
         JsonArray routes = new JsonArray();
@@ -203,25 +202,17 @@ public final class CaddySite {
     private JsonObject route(String id, String host, String dial) {
         JsonObject upstream = new JsonObject();
         upstream.addProperty("dial", dial);
-        JsonArray upstreams = new JsonArray();
-        upstreams.add(upstream);
         JsonObject proxy = new JsonObject();
         proxy.addProperty("handler", "reverse_proxy");
-        proxy.add("upstreams", upstreams);
+        proxy.add("upstreams", array(upstream));
         // Streamed responses (server-sent events, long downloads) go out as they come.
         proxy.addProperty("flush_interval", -1);
-        JsonArray handle = new JsonArray();
-        handle.add(proxy);
-        JsonArray hosts = new JsonArray();
-        hosts.add(host);
         JsonObject match = new JsonObject();
-        match.add("host", hosts);
-        JsonArray matches = new JsonArray();
-        matches.add(match);
+        match.add("host", array(new JsonPrimitive(host)));
         JsonObject route = new JsonObject();
         route.addProperty("@id", id);
-        route.add("match", matches);
-        route.add("handle", handle);
+        route.add("match", array(match));
+        route.add("handle", array(proxy));
         route.addProperty("terminal", true);
         return route;
     }
@@ -231,23 +222,23 @@ public final class CaddySite {
         issuer.addProperty("module", "acme");
         https.acmeCa().ifPresent(ca -> issuer.addProperty("ca", ca));
         https.acmeEmail().ifPresent(e -> issuer.addProperty("email", e));
-        https.acmeCaRoot().ifPresent(root -> {
-            JsonArray roots = new JsonArray();
-            roots.add(root.toString());
-            issuer.add("trusted_roots_pem_files", roots);
-        });
-        JsonArray issuers = new JsonArray();
-        issuers.add(issuer);
-        JsonArray subjects = new JsonArray();
-        subjects.add(subject);
+        https.acmeCaRoot().ifPresent(root -> issuer.add("trusted_roots_pem_files",
+                array(new JsonPrimitive(root.toString()))));
         JsonObject policy = new JsonObject();
         policy.addProperty("@id", id);
-        policy.add("subjects", subjects);
-        policy.add("issuers", issuers);
+        policy.add("subjects", array(new JsonPrimitive(subject)));
+        policy.add("issuers", array(issuer));
         if (onDemand) {
             policy.addProperty("on_demand", true);
         }
         return policy;
+    }
+
+    /** Caddy's configuration is mostly lists of one. */
+    private static JsonArray array(JsonElement only) {
+        JsonArray a = new JsonArray();
+        a.add(only);
+        return a;
     }
 
     private static boolean listensOn443(JsonArray listen) {
