@@ -35,11 +35,7 @@ class FirecrackerContractTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        Path bin = tmp.resolve("firecracker");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Files.writeString(bin, "#!/bin/sh\nexec " + java + " -cp '" + System.getProperty("java.class.path")
-                + "' " + FakeFirecracker.class.getName() + " \"$@\"\n");
-        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path bin = launcher(tmp.resolve("firecracker"), FakeFirecracker.class);
         vmDir = Files.createDirectories(tmp.resolve("vm-0123456789ab"));
         // The stand-in keeps its files beside its socket, in the VM's control directory.
         ctl = Files.createDirectories(vmDir.resolve("ctl"));
@@ -58,6 +54,15 @@ class FirecrackerContractTest {
         ProcessHandle.allProcesses()
                 .filter(h -> h.info().commandLine().map(c -> c.contains(tmp.toString())).orElse(false))
                 .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** An executable at {@code file} that runs {@code main} on this test's JVM and class path. */
+    static Path launcher(Path file, Class<?> main) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.writeString(file, "#!/bin/sh\nexec " + java + " -cp '" + System.getProperty("java.class.path")
+                + "' " + main.getName() + " \"$@\"\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return file;
     }
 
     List<String> requests() throws IOException {
@@ -135,11 +140,7 @@ class FirecrackerContractTest {
     /** The jailer beside firecracker: its documented usage, the jail's files and paths, a clean stop. */
     @Test
     void underTheJailerTheVmIsConfiguredWithPathsInsideTheJail() throws Exception {
-        Path jailerBin = tmp.resolve("jailer");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Files.writeString(jailerBin, "#!/bin/sh\nexec " + java + " -cp '" + System.getProperty("java.class.path")
-                + "' " + FakeJailer.class.getName() + " \"$@\"\n");
-        Files.setPosixFilePermissions(jailerBin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path jailerBin = launcher(tmp.resolve("jailer"), FakeJailer.class);
         Path kernel = Files.writeString(tmp.resolve("vmlinux"), "kernel");
         Path initrd = Files.writeString(tmp.resolve("initrd.img"), "initrd");
         Files.writeString(vmDir.resolve("rootfs.ext4"), "disk");
