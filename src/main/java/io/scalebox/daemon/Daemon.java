@@ -18,6 +18,7 @@ import io.scalebox.https.CaddySite;
 import io.scalebox.https.VmHostnames;
 import io.scalebox.https.VmHttpRouter;
 import io.scalebox.hypervisor.FirecrackerHypervisor;
+import io.scalebox.hypervisor.GuestShutdown;
 import io.scalebox.hypervisor.Hypervisor;
 import io.scalebox.hypervisor.HypervisorKind;
 import io.scalebox.hypervisor.ProcessLauncher;
@@ -128,8 +129,11 @@ public final class Daemon {
         }
         network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR, account.name());
         // Units run "scaleboxd --stop-vm" as their ExecStop; the launcher script names itself.
-        ProcessLauncher launcher = ProcessLauncher.detect(account, config.dataDir(),
-                Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd")), config.vmStopTimeout());
+        // Probed once: VMs and image tools go through the same systemd (or the same fallback).
+        boolean systemd = ProcessLauncher.systemdRuns();
+        ProcessLauncher launcher = new ProcessLauncher(systemd, account, config.dataDir(),
+                Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd")), config.vmStopTimeout(),
+                GuestShutdown.system());
         Hypervisor hypervisor;
         if (kind == HypervisorKind.FIRECRACKER) {
             FirecrackerHypervisor firecracker = FirecrackerHypervisor.at(config.firecrackerBin(), account, launcher);
@@ -150,7 +154,7 @@ public final class Daemon {
                 config.guestEgressDeny(), guestDns);
         proxies = new ProxyLoop(ProxyLoop.DEFAULT);
         Host host = new Host(network, firewall, new Ext4Images(cloner,
-                new ToolSandbox(account, ProcessLauncher.systemdRuns(), config.dataDir())), SpaceProbe.host(), proxies, hypervisor,
+                new ToolSandbox(account, systemd, config.dataDir())), SpaceProbe.host(), proxies, hypervisor,
                 launcher, FaultPoints.fromEnvironment());
         manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns,

@@ -61,10 +61,6 @@ public final class ProcessLauncher implements VmProcesses {
         return Files.isDirectory(Path.of("/run/systemd/system")) && Files.isExecutable(Path.of("/usr/bin/systemd-run"));
     }
 
-    public static ProcessLauncher detect(Account account, Path dataDir, Path stopHelper, Duration stopTimeout) {
-        return new ProcessLauncher(systemdRuns(), account, dataDir, stopHelper, stopTimeout, GuestShutdown.system());
-    }
-
     /**
      * A clean stop: asks the guest to power off, waits up to the stop timeout for the process to
      * exit, then forces what is left ({@link #stop}). The unit's own ExecStop finds the process
