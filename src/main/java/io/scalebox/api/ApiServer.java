@@ -1,5 +1,6 @@
 package io.scalebox.api;
 
+import io.scalebox.metrics.Metrics;
 import io.scalebox.vm.VmException;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -32,11 +33,13 @@ public final class ApiServer implements HttpHandler {
 
     private final Router router;
     private final Authenticator authenticator;
+    private final Metrics metrics;
     private final String bind;
     private final int port;
     private Undertow undertow;
 
-    public ApiServer(String bind, int port, Authenticator authenticator, List<Route> routes) {
+    public ApiServer(String bind, int port, Authenticator authenticator, List<Route> routes, Metrics metrics) {
+        this.metrics = metrics;
         this.bind = bind;
         this.port = port;
         this.authenticator = authenticator;
@@ -87,11 +90,11 @@ public final class ApiServer implements HttpHandler {
         long started = System.nanoTime();
         String method = exchange.getRequestMethod().toString();
         String path = exchange.getRequestPath();
-        Router.Match match;
+        Router.Match match = router.route(method, path);
         try {
-            match = router.route(method, path);
             if (!match.open()) {
-                authenticator.check(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+                authenticator.check(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION),
+                        match.found() ? match.route().access() : Route.Access.TOKEN);
             }
             if (!match.found()) {
                 if (match.allowed().isEmpty()) {
@@ -104,10 +107,16 @@ public final class ApiServer implements HttpHandler {
                 throw tooLarge();
             }
         } catch (ApiException e) {
-            fail(exchange, e, method, path, started);
+            fail(exchange, e, method, path, routeOf(match), started);
             return;
         }
+        String route = match.route().pattern();
         if (match.route().stream().isPresent()) {
+            // Counted when it ends: a stream's duration is how long the client followed it.
+            exchange.addExchangeCompleteListener((ex, next) -> {
+                done(method, path, route, ex.getStatusCode(), started);
+                next.proceed();
+            });
             try {
                 match.route().stream().get().handleRequest(exchange);
             } catch (Exception e) {
@@ -122,12 +131,18 @@ public final class ApiServer implements HttpHandler {
                 (ex, body) -> ex.dispatch(() -> run(ex, match, body, method, path, started)),
                 (ex, e) -> fail(ex, e instanceof RequestTooBigException ? tooLarge()
                         : ApiException.badRequest("invalid_body", "Could not read request body: " + e.getMessage()), method, path,
-                        started));
+                        route, started));
+    }
+
+    /** The route label of a request: its pattern, never the path (ids would make series without end). */
+    private static String routeOf(Router.Match match) {
+        return match.found() ? match.route().pattern() : Metrics.NO_ROUTE;
     }
 
     private void run(HttpServerExchange exchange, Router.Match match, byte[] body, String method, String path,
                      long started) {
         int status;
+        String route = match.route().pattern();
         try {
             Map<String, String> query = new HashMap<>();
             for (Map.Entry<String, Deque<String>> q : exchange.getQueryParameters().entrySet()) {
@@ -140,27 +155,38 @@ public final class ApiServer implements HttpHandler {
                 throw ApiException.from(e);
             }
             status = response.status();
-            send(exchange, status, response.body() == null ? null : Json.GSON.toJson(response.body()));
+            if (response.body() instanceof Response.Text text) {
+                exchange.setStatusCode(status);
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, text.contentType());
+                exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(text.bytes()));
+            } else {
+                send(exchange, status, response.body() == null ? null : Json.GSON.toJson(response.body()));
+            }
         } catch (ApiException e) {
-            fail(exchange, e, method, path, started);
+            fail(exchange, e, method, path, route, started);
             return;
         } catch (RuntimeException e) {
             status = 500;
             LOG.error("{} {} failed", method, path, e);
             send(exchange, status, error("internal_error", "Internal server error"));
+            metrics.error("internal_error");
         }
-        logTiming(method, path, status, started);
+        done(method, path, route, status, started);
     }
 
-    private static void fail(HttpServerExchange exchange, ApiException e, String method, String path, long started) {
+    private void fail(HttpServerExchange exchange, ApiException e, String method, String path, String route,
+                      long started) {
         e.headers().forEach((k, v) -> exchange.getResponseHeaders().put(new HttpString(k), v));
         send(exchange, e.status(), error(e.code(), e.getMessage()));
-        logTiming(method, path, e.status(), started);
+        metrics.error(e.code());
+        done(method, path, route, e.status(), started);
     }
 
-    private static void logTiming(String method, String path, int status, long started) {
+    private void done(String method, String path, String route, int status, long started) {
+        long nanos = System.nanoTime() - started;
+        metrics.request(method, route, status, nanos);
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} {} {}ms", method, path, status, (System.nanoTime() - started) / 1_000_000);
+            LOG.debug("{} {} {} {}ms", method, path, status, nanos / 1_000_000);
         }
     }
 

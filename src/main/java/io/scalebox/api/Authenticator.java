@@ -4,23 +4,32 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Checks {@code Authorization: Bearer <token>} against the configured token (api.md rules). */
+/**
+ * Checks {@code Authorization: Bearer <token>} against the configured token (api.md rules), or,
+ * on the metrics route only, against the read-only METRICS_TOKEN when one is set.
+ */
 public final class Authenticator {
     static final String REALM = "Bearer realm=\"scalebox\"";
     // RFC 6750 b64token; the scheme name is case-insensitive (RFC 7235).
     private static final Pattern BEARER = Pattern.compile("^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\\-._~+/]+=*) *$");
 
     private final byte[] tokenDigest;
+    private final Optional<byte[]> metricsDigest;
 
-    public Authenticator(String token) {
+    public Authenticator(String token, Optional<String> metricsToken) {
         this.tokenDigest = sha256(token);
+        this.metricsDigest = metricsToken.map(Authenticator::sha256);
     }
 
-    /** Returns normally for the right token; otherwise the 400/401 the contract prescribes. */
-    public void check(String authorization) throws ApiException {
+    /**
+     * Returns normally for the right token; otherwise the 400/401 the contract prescribes.
+     * @param access who may call the route ({@link Route.Access#OPEN} never gets here)
+     */
+    public void check(String authorization, Route.Access access) throws ApiException {
         if (authorization == null) {
             throw new ApiException(401, "missing_token", "Missing Authorization header", Map.of("WWW-Authenticate", REALM));
         }
@@ -29,7 +38,10 @@ public final class Authenticator {
             throw new ApiException(400, "malformed_authorization", "Malformed Authorization header: expected 'Bearer <token>'");
         }
         // Comparing digests keeps the comparison constant-time and independent of the length.
-        if (!MessageDigest.isEqual(tokenDigest, sha256(m.group(1)))) {
+        byte[] given = sha256(m.group(1));
+        boolean metricsToken = access == Route.Access.METRICS && metricsDigest.isPresent()
+                && MessageDigest.isEqual(metricsDigest.get(), given);
+        if (!MessageDigest.isEqual(tokenDigest, given) && !metricsToken) {
             throw new ApiException(401, "invalid_token", "Invalid token",
                     Map.of("WWW-Authenticate", REALM + ", error=\"invalid_token\""));
         }

@@ -1,7 +1,15 @@
 package io.scalebox.api;
 
-/** What a handler answers: a status and a JSON body (null for an empty body). */
+/** What a handler answers: a status and a JSON body (null for an empty body), or a {@link Text}. */
 public record Response(int status, Object body) {
+
+    /** A body that is not JSON (the Prometheus text format). */
+    public record Text(String contentType, byte[] bytes) {
+    }
+
+    public static Response text(String contentType, byte[] bytes) {
+        return new Response(200, new Text(contentType, bytes));
+    }
 
     public static Response ok(Object body) {
         return new Response(200, body);

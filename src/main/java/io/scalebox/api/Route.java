@@ -6,22 +6,41 @@ import java.util.Optional;
 
 /**
  * A method and a path pattern such as {@code /vms/{id}/snapshot}; {@code {x}} matches
- * one non-empty path segment. {@code open} routes need no token.
+ * one non-empty path segment, and who may call it.
  */
-public record Route(String method, String pattern, boolean open, Handler handler,
+public record Route(String method, String pattern, Access access, Handler handler,
                     Optional<io.undertow.server.HttpHandler> stream) {
 
+    /** Who may call a route. */
+    public enum Access {
+        /** Anyone (/health, Caddy's certificate check). */
+        OPEN,
+        /** The API token. */
+        TOKEN,
+        /** The API token or the read-only METRICS_TOKEN. */
+        METRICS
+    }
+
     public static Route authenticated(String method, String pattern, Handler handler) {
-        return new Route(method, pattern, false, handler, Optional.empty());
+        return new Route(method, pattern, Access.TOKEN, handler, Optional.empty());
     }
 
     public static Route open(String method, String pattern, Handler handler) {
-        return new Route(method, pattern, true, handler, Optional.empty());
+        return new Route(method, pattern, Access.OPEN, handler, Optional.empty());
+    }
+
+    /** Read-only figures a monitoring system may fetch with its own token. */
+    public static Route metrics(String method, String pattern, Handler handler) {
+        return new Route(method, pattern, Access.METRICS, handler, Optional.empty());
     }
 
     /** An authenticated response that stays open (server-sent events): Undertow's handler takes the exchange. */
     public static Route stream(String method, String pattern, io.undertow.server.HttpHandler stream) {
-        return new Route(method, pattern, false, null, Optional.of(stream));
+        return new Route(method, pattern, Access.TOKEN, null, Optional.of(stream));
+    }
+
+    public boolean open() {
+        return access == Access.OPEN;
     }
 
     /** Path parameters when {@code path} matches the pattern. */

@@ -16,6 +16,7 @@ public record Config(
         int apiPort,
         String apiBind,
         String apiToken,
+        Optional<String> metricsToken,
         Path dataDir,
         Path kernelPath,
         Optional<Path> initrdPath,
@@ -73,6 +74,7 @@ public record Config(
         m.put("API_PORT", String.valueOf(apiPort));
         m.put("API_BIND", apiBind);
         m.put("API_TOKEN", mask(apiToken));
+        m.put("METRICS_TOKEN", metricsToken.map(Config::mask).orElse(""));
         m.put("DATA_DIR", dataDir.toString());
         m.put("KERNEL_PATH", kernelPath.toString());
         m.put("INITRD_PATH", initrdPath.map(Path::toString).orElse(""));

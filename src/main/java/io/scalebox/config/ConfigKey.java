@@ -11,6 +11,7 @@ public enum ConfigKey {
     API_PORT("8080"),
     API_BIND("0.0.0.0"),
     API_TOKEN(null),
+    METRICS_TOKEN(""),
     DATA_DIR("/var/lib/scalebox"),
     KERNEL_PATH("/var/lib/scalebox/kernel/vmlinux"),
     INITRD_PATH(""),

@@ -59,6 +59,7 @@ public final class ConfigParser {
         String apiBind = value(ConfigKey.API_BIND, "an IPv4 or IPv6 address literal, e.g. 0.0.0.0 or 127.0.0.1",
                 ConfigParser::ipLiteral);
         String token = token();
+        Optional<String> metricsToken = metricsToken(token);
         Path dataDir = value(ConfigKey.DATA_DIR, "an absolute path", ConfigParser::absolutePath);
         Path kernel = value(ConfigKey.KERNEL_PATH, "an absolute path to the guest kernel (ELF vmlinux)",
                 ConfigParser::absolutePath);
@@ -111,7 +112,7 @@ public final class ConfigParser {
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
         }
-        return new Config(apiPort, apiBind, token, dataDir, kernel, initrd, baseDomain, hostIp, hypervisor,
+        return new Config(apiPort, apiBind, token, metricsToken, dataDir, kernel, initrd, baseDomain, hostIp, hypervisor,
                 firecracker, qemu, accel, bridge, bridgeAddress, portMin, portMax, defVcpu, defMem, maxVcpu,
                 maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), overcommit == null ? 1.0 : overcommit, consoleMax, egressAllow, egressDeny, guestDns, https, logLevel);
     }
@@ -229,6 +230,25 @@ public final class ConfigParser {
             return null;
         }
         return v;
+    }
+
+    /** Optional; a token like API_TOKEN but not the same one (it would give the monitoring system the API). */
+    private Optional<String> metricsToken(String apiToken) {
+        String v = raw(ConfigKey.METRICS_TOKEN);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        if (v.length() < MIN_TOKEN_LENGTH || !TOKEN.matcher(v).matches()) {
+            errors.add(new ConfigError(ConfigKey.METRICS_TOKEN.name(), "(" + v.length() + " characters, not shown)",
+                    "empty or at least " + MIN_TOKEN_LENGTH + " characters from A-Z a-z 0-9 - . _ ~ + /"));
+            return Optional.empty();
+        }
+        if (v.equals(apiToken)) {
+            errors.add(new ConfigError(ConfigKey.METRICS_TOKEN.name(), "(not shown)",
+                    "a token other than API_TOKEN: whoever holds it may only read /metrics"));
+            return Optional.empty();
+        }
+        return Optional.of(v);
     }
 
     private Set<String> templateList() {

@@ -1,8 +1,9 @@
 package io.scalebox.daemon;
 
 import io.scalebox.api.ApiServer;
-import io.scalebox.api.EventStream;
 import io.scalebox.api.Authenticator;
+import io.scalebox.api.EventStream;
+import io.scalebox.api.MetricsResource;
 import io.scalebox.api.Route;
 import io.scalebox.api.SystemResource;
 import io.scalebox.api.TemplateResource;
@@ -13,6 +14,7 @@ import io.scalebox.host.Account;
 import io.scalebox.host.CommandException;
 import io.scalebox.host.HostAddress;
 import io.scalebox.host.HostStats;
+import io.scalebox.host.ProcessUsage;
 import io.scalebox.host.ToolSandbox;
 import io.scalebox.https.CaddySite;
 import io.scalebox.https.VmHostnames;
@@ -23,17 +25,19 @@ import io.scalebox.hypervisor.Hypervisor;
 import io.scalebox.hypervisor.HypervisorKind;
 import io.scalebox.hypervisor.ProcessLauncher;
 import io.scalebox.hypervisor.QemuHypervisor;
+import io.scalebox.metrics.Metrics;
 import io.scalebox.network.AddressPool;
 import io.scalebox.network.Firewall;
 import io.scalebox.network.Network;
 import io.scalebox.network.PortPool;
-import io.scalebox.network.Resolvers;
 import io.scalebox.network.ProxyLoop;
+import io.scalebox.network.Resolvers;
+import io.scalebox.storage.AllocatedBytes;
 import io.scalebox.storage.DiskCloner;
 import io.scalebox.storage.Ext4Images;
-import io.scalebox.storage.SpaceProbe;
 import io.scalebox.storage.GuestKernel;
 import io.scalebox.storage.KernelStore;
+import io.scalebox.storage.SpaceProbe;
 import io.scalebox.storage.TemplateStore;
 import io.scalebox.vm.FaultPoints;
 import io.scalebox.vm.Host;
@@ -41,13 +45,13 @@ import io.scalebox.vm.VmManager;
 import io.scalebox.vm.VmStore;
 import java.io.IOException;
 import java.net.URI;
-import java.util.Optional;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +77,9 @@ public final class Daemon {
     private ProxyLoop proxies;
     private VmHttpRouter router;
     private final EventLog events = new EventLog(java.time.Clock.systemUTC());
+    private final Metrics metrics = new Metrics();
+    /** How long a reading of the disks' allocated bytes (one du) serves scrapes. */
+    private static final Duration DISK_READING_AGE = Duration.ofSeconds(15);
     /** How often the site in Caddy is checked (a reload of Caddy drops it). */
     private static final Duration CADDY_CHECK = Duration.ofSeconds(5);
     private static final Path TUN = Path.of("/dev/net/tun");
@@ -158,7 +165,7 @@ public final class Daemon {
                 launcher, FaultPoints.fromEnvironment());
         manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns,
-                events);
+                events, metrics);
         if (hostSetup) {
             network.ensureBridge();
             manager.recover();
@@ -189,13 +196,18 @@ public final class Daemon {
             guard.scheduleWithFixedDelay(caddy.get()::sync, 0, CADDY_CHECK.toSeconds(), TimeUnit.SECONDS);
         }
         List<Route> routes = new ArrayList<>();
-        routes.addAll(new SystemResource(config, Version.current(), hostIp, new HostStats(PROC), templates,
+        HostStats hostStats = new HostStats(PROC);
+        routes.addAll(new SystemResource(config, Version.current(), hostIp, hostStats, templates,
                 kernels.configured(), manager::count, manager::committedBytes, cloner.mode().key(), kind, caddy)
                 .routes());
+        routes.addAll(new MetricsResource(config, metrics, manager, templates, kernels.configured(), hostStats,
+                ProcessUsage.host(), new AllocatedBytes(DISK_READING_AGE, java.time.Clock.systemUTC()),
+                proxies::traffic, Version.current(), kind).routes());
         routes.addAll(new VmResource(config, manager, hostIp).routes());
         routes.addAll(new TemplateResource(config, templates, manager).routes());
         routes.add(new EventStream(events).route());
-        server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken()), routes);
+        server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken(), config.metricsToken()), routes,
+                metrics);
         try {
             server.start();
         } catch (RuntimeException e) {

@@ -138,9 +138,13 @@ final class ProxyConnection {
                 }
             }
             if (connected) {
-                moved |= flush(toGuest, guest) > 0;
+                int n = flush(toGuest, guest);
+                port.bytesToGuest += n;
+                moved |= n > 0;
             }
-            moved |= flush(toClient, client) > 0;
+            int n = flush(toClient, client);
+            port.bytesFromGuest += n;
+            moved |= n > 0;
         }
         lastTraffic = System.currentTimeMillis();
         if (connected && clientEof && toGuest.position() == 0) {

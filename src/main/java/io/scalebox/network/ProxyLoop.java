@@ -181,6 +181,7 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
                 ProxyConnection c = new ProxyConnection(this, listener, client, from);
                 connections.add(c);
                 listener.open++;
+                listener.accepted++;
                 perAddress.merge(from, 1, Integer::sum);
                 c.clientKey = client.register(selector, SelectionKey.OP_READ, c);
                 listener.silent.add(c);
@@ -242,7 +243,20 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
         }
     }
 
-    /** Connections open now (for tests and metrics). */
+    /** Each open VM port's connections and bytes, by VM id. */
+    public Map<String, ProxyTraffic> traffic() {
+        Map<String, ProxyTraffic> out = new HashMap<>();
+        runOnLoop(() -> {
+            for (SelectionKey key : selector.keys()) {
+                if (key.attachment() instanceof ProxyPort p) {
+                    out.put(p.vmId, p.traffic());
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Connections open now (for tests). */
     public int openConnections() {
         int[] n = new int[1];
         runOnLoop(() -> n[0] = connections.size());

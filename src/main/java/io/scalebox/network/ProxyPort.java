@@ -15,6 +15,11 @@ final class ProxyPort implements AutoCloseable {
     int open;
     long refusedSinceReport;
     long lastReport;
+    // Totals since the port opened (the VM started or the daemon re-attached), for /metrics.
+    long accepted;
+    long refused;
+    long bytesToGuest;
+    long bytesFromGuest;
 
     ProxyPort(ProxyLoop loop, String vmId, InetSocketAddress guest, ServerSocketChannel channel) {
         this.loop = loop;
@@ -26,6 +31,11 @@ final class ProxyPort implements AutoCloseable {
     /** A connection refused or dropped by a cap: counted for the rate-limited report. */
     void refusedOne() {
         refusedSinceReport++;
+        refused++;
+    }
+
+    ProxyTraffic traffic() {
+        return new ProxyTraffic(open, accepted, refused, bytesToGuest, bytesFromGuest);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.scalebox.vm;
 
 import io.scalebox.config.Config;
 import io.scalebox.config.Ipv4;
+import io.scalebox.metrics.Metrics;
 import io.scalebox.host.CommandException;
 import io.scalebox.hypervisor.HypervisorException;
 import io.scalebox.network.AddressPool;
@@ -34,10 +35,12 @@ final class Lifecycle {
     private final AddressPool addresses;
     private final PortPool ports;
     private final DiskBudget budget;
+    private final Metrics metrics;
     private final Names names = new Names();
 
     Lifecycle(Config config, Host host, VmRegistry registry, VmStore store, TemplateStore templates,
-              Machines machines, AddressPool addresses, PortPool ports, DiskBudget budget) {
+              Machines machines, AddressPool addresses, PortPool ports, DiskBudget budget, Metrics metrics) {
+        this.metrics = metrics;
         this.budget = budget;
         this.config = config;
         this.host = host;
@@ -67,6 +70,7 @@ final class Lifecycle {
 
         Rollback rollback = new Rollback();
         Vm vm = allocate(req, diskGib, kernelVersion, rollback);
+        PhaseClock clock = new PhaseClock();
         Phase phase = Phase.CLONE;
         try (rollback) {
             host.faults().reach("create:allocated");
@@ -74,25 +78,26 @@ final class Lifecycle {
             Files.createDirectories(dir);
             rollback.add(() -> store.deleteDir(vm.id()));
             host.faults().reach("create:dir");
-            Path disk = dir.resolve("rootfs.ext4");
+            Path disk = store.disk(vm.id());
             host.disks().copy(image, disk);
             if ((long) diskGib * GIB > templateBytes) {
                 host.disks().grow(disk, (long) diskGib * GIB);
             }
-            phase = Phase.KEY;
+            phase = clock.enter(Phase.KEY);
             host.disks().setUserKey(disk, req.sshPublicKey().line());
             host.faults().reach("create:disk");
-            phase = Phase.BOOT;
+            phase = clock.enter(Phase.BOOT);
             Vm running = machines.boot(vm, rollback);
             host.faults().reach("create:booted");
-            phase = Phase.RECORD;
+            phase = clock.enter(Phase.RECORD);
             store.save(running);
             host.faults().reach("create:recorded");
             registry.publish(running);
             rollback.add(() -> registry.remove(running.id()));
-            phase = Phase.NETWORK;
+            phase = clock.enter(Phase.NETWORK);
             machines.applyForwards();
             rollback.commit();
+            clock.record(metrics);
             LOG.info("{}: created {} from {} (port {}, {} vCPU, {} MiB, {} GiB)", vm.id(), vm.name(),
                     vm.template(), vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), diskGib);
             return running;
@@ -100,6 +105,28 @@ final class Lifecycle {
             throw failed(vm, rollback, "Failed to start VM", ErrorCode.HYPERVISOR_FAILED, e);
         } catch (IOException | CommandException | RuntimeException e) {
             throw failed(vm, rollback, "Failed to create VM (" + phase.key() + ")", phase.code(), e);
+        }
+    }
+
+    /** How long each phase of one create took (recorded when it succeeded). */
+    private static final class PhaseClock {
+        private final long[] nanos = new long[Phase.values().length];
+        private Phase current = Phase.CLONE;
+        private long since = System.nanoTime();
+
+        Phase enter(Phase next) {
+            long now = System.nanoTime();
+            nanos[current.ordinal()] += now - since;
+            since = now;
+            current = next;
+            return next;
+        }
+
+        void record(Metrics metrics) {
+            enter(current);
+            for (Phase p : Phase.values()) {
+                metrics.createPhase(p.key(), nanos[p.ordinal()]);
+            }
         }
     }
 

@@ -139,7 +139,7 @@ final class Machines {
         var subnet = addresses.subnet();
         GuestKernel kernel = kernel(vm.kernelVersion());
         Path dir = store.dir(vm.id());
-        return new VmSpec(vm.id(), vm.name(), dir, kernel.kernel(), kernel.initrd(), dir.resolve("rootfs.ext4"),
+        return new VmSpec(vm.id(), vm.name(), dir, kernel.kernel(), kernel.initrd(), store.disk(vm.id()),
                 vm.tap(), vm.mac(), vm.guestAddress(), subnet.addressText(), subnet.netmaskText(), nameservers.get(),
                 vm.vcpuCount(), vm.memSizeMib());
     }

@@ -1,6 +1,7 @@
 package io.scalebox.vm;
 
 import io.scalebox.config.Config;
+import io.scalebox.metrics.Metrics;
 import io.scalebox.config.Ipv4;
 import io.scalebox.host.CommandException;
 import io.scalebox.hypervisor.ProcessLauncher;
@@ -33,9 +34,11 @@ final class Recovery {
     private final Lifecycle lifecycle;
     private final AddressPool addresses;
     private final PortPool ports;
+    private final Metrics metrics;
 
     Recovery(Config config, Host host, VmRegistry registry, VmStore store, TemplateStore templates,
-             Machines machines, Lifecycle lifecycle, AddressPool addresses, PortPool ports) {
+             Machines machines, Lifecycle lifecycle, AddressPool addresses, PortPool ports, Metrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.host = host;
         this.registry = registry;
@@ -52,14 +55,17 @@ final class Recovery {
             if (stored instanceof StoredVm.Missing missing) {
                 LOG.warn("removing {}: no vm.json (interrupted create)", missing.dir());
                 store.deleteDir(missing.dir().getFileName().toString());
+                metrics.reconciled("interrupted_create_removed");
             } else if (stored instanceof StoredVm.Corrupt corrupt) {
                 Path aside = store.quarantine(corrupt.dir(), System.currentTimeMillis());
                 LOG.error("{}: {}; moved aside to {}", corrupt.dir().getFileName(), corrupt.problem(),
                         aside.getFileName());
+                metrics.reconciled("corrupt_record_moved");
             } else if (stored instanceof StoredVm.Found found) {
                 if (found.deleting()) {
                     LOG.warn("{}: finishing a delete that was interrupted", found.vm().id());
                     lifecycle.teardown(found.vm());
+                    metrics.reconciled("interrupted_delete_finished");
                 } else {
                     reattach(found.vm());
                 }
@@ -68,6 +74,7 @@ final class Recovery {
         for (Path partial : templates.partials()) {
             LOG.warn("removing {}: an interrupted snapshot", partial.getFileName());
             Files.deleteIfExists(partial);
+            metrics.reconciled("interrupted_snapshot_removed");
         }
         reconcile();
         machines.applyForwards();
@@ -82,6 +89,7 @@ final class Recovery {
             machines.attachProxy(vm);
             machines.resume(vm);
             LOG.info("{}: re-attached to {} (pid {})", vm.id(), vm.name(), vm.process().orElseThrow().pid());
+            metrics.reconciled("reattached");
             vm.process().flatMap(p -> p.unit()).filter(u -> !host.processes().stopsCleanly(u)).ifPresent(u ->
                     LOG.warn("{}: started by an older scaleboxd, its unit cuts the guest's power at host shutdown;"
                             + " stop and start it once (POST /vms/{}/stop, /start) to get the clean stop",
@@ -91,11 +99,13 @@ final class Recovery {
             vm = vm.stopped();
             store.save(vm);
             LOG.warn("{}: hypervisor gone; marked stopped, disk kept", vm.id());
+            metrics.reconciled("marked_stopped");
         }
         registry.publish(vm);
         if (wasRunning && vm.status() == Vm.Status.stopped && config.autostart()) {
             try {
                 lifecycle.start(vm.id());
+                metrics.reconciled("autostarted");
             } catch (VmException e) {
                 LOG.error("{}: autostart failed: {}", vm.id(), e.getMessage());
             }
@@ -118,11 +128,13 @@ final class Recovery {
         for (String id : host.firewall().vmIdsInTable()) {
             if (!ids.contains(id)) {
                 LOG.warn("{}: removing orphan nftables rules", id);
+                metrics.reconciled("orphan_rules_removed");
             }
         }
         for (String tap : host.taps().taps()) {
             if (!taps.contains(tap) && host.taps().deleteTap(tap)) {
                 LOG.warn("removed orphan TAP {}", tap);
+                metrics.reconciled("orphan_tap_removed");
             }
         }
         Map<Long, String> hypervisors = host.processes().hypervisorsUnder(config.vmsDir(),
@@ -131,6 +143,7 @@ final class Recovery {
             if (!ids.contains(id)) {
                 LOG.warn("{}: ending orphan hypervisor process {}", id, pid);
                 host.processes().end(pid);
+                metrics.reconciled("orphan_process_ended");
             }
         });
         for (String unit : host.processes().units()) {
@@ -138,6 +151,7 @@ final class Recovery {
             if (!ids.contains(id)) {
                 LOG.warn("{}: stopping orphan unit {}", id, unit);
                 host.processes().stopUnit(unit);
+                metrics.reconciled("orphan_unit_stopped");
             }
         }
     }

@@ -1,13 +1,15 @@
 package io.scalebox.vm;
 
-import io.scalebox.events.EventLog;
 import io.scalebox.config.Config;
+import io.scalebox.events.EventLog;
 import io.scalebox.host.CommandException;
+import io.scalebox.metrics.Metrics;
 import io.scalebox.network.AddressPool;
 import io.scalebox.network.PortPool;
 import io.scalebox.storage.KernelStore;
 import io.scalebox.storage.TemplateStore;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -27,20 +29,32 @@ public final class VmManager {
     private final Recovery recovery;
     private final ConsoleLogs consoles;
     private final EventLog events;
+    private final Metrics metrics;
+    private final VmStore store;
 
     public VmManager(Config config, Host host, VmStore store, TemplateStore templates, KernelStore kernels,
-                     AddressPool addresses, PortPool ports, Supplier<List<String>> nameservers, EventLog events) {
+                     AddressPool addresses, PortPool ports, Supplier<List<String>> nameservers, EventLog events,
+                     Metrics metrics) {
         this.events = events;
+        this.metrics = metrics;
+        this.store = store;
         machines = new Machines(host, registry, store, kernels, addresses, nameservers);
         consoles = new ConsoleLogs(store, config.consoleLogMaxKib() * 1024L);
         DiskBudget budget = new DiskBudget(host.space(), config.vmsDir(), config.diskOvercommit());
-        lifecycle = new Lifecycle(config, host, registry, store, templates, machines, addresses, ports, budget);
+        lifecycle = new Lifecycle(config, host, registry, store, templates, machines, addresses, ports, budget,
+                metrics);
         snapshots = new Snapshots(config, host, registry, templates, machines, budget);
-        recovery = new Recovery(config, host, registry, store, templates, machines, lifecycle, addresses, ports);
+        recovery = new Recovery(config, host, registry, store, templates, machines, lifecycle, addresses, ports,
+                metrics);
     }
 
     public List<Vm> list() {
         return registry.list();
+    }
+
+    /** The VM's disk image (its size on disk is a metric). */
+    public Path disk(Vm vm) {
+        return store.disk(vm.id());
     }
 
     public int count() {
@@ -66,11 +80,33 @@ public final class VmManager {
         return registry.named(name).filter(vm -> vm.status() == Vm.Status.running);
     }
 
-    // Every change of a VM or template is published here, once it happened (or failed).
+    // Every change of a VM or template is published here, once it happened (or failed), and measured.
+
+    /** An engine operation. */
+    @FunctionalInterface
+    private interface Operation<T> {
+        T run() throws VmException;
+    }
+
+    /** Runs {@code op}, counting it with its duration and, when it fails, its error code. */
+    private <T> T measured(String name, Operation<T> op) throws VmException {
+        long started = System.nanoTime();
+        try {
+            T result = op.run();
+            metrics.operation(name, System.nanoTime() - started, Optional.empty());
+            return result;
+        } catch (VmException e) {
+            metrics.operation(name, System.nanoTime() - started, Optional.of(e.code().key()));
+            throw e;
+        } catch (RuntimeException e) {
+            metrics.operation(name, System.nanoTime() - started, Optional.of("internal_error"));
+            throw e;
+        }
+    }
 
     public Vm create(CreateRequest request) throws VmException {
         try {
-            Vm vm = lifecycle.create(request);
+            Vm vm = measured("create", () -> lifecycle.create(request));
             events.publish("vm.created", vm.id(), vm.name(), vm.template());
             return vm;
         } catch (VmException e) {
@@ -81,7 +117,7 @@ public final class VmManager {
 
     public Vm stop(String idOrName, boolean force) throws VmException {
         Vm before = registry.get(idOrName);
-        Vm after = lifecycle.stop(idOrName, force);
+        Vm after = measured("stop", () -> lifecycle.stop(idOrName, force));
         if (before.status() == Vm.Status.running) {
             events.publish("vm.stopped", after.id(), after.name(), force ? "forced" : null);
         }
@@ -91,7 +127,7 @@ public final class VmManager {
     public Vm start(String idOrName) throws VmException {
         Vm before = registry.get(idOrName);
         try {
-            Vm after = lifecycle.start(idOrName);
+            Vm after = measured("start", () -> lifecycle.start(idOrName));
             if (!after.process().equals(before.process())) {
                 events.publish("vm.started", after.id(), after.name(), null);
             }
@@ -104,14 +140,17 @@ public final class VmManager {
 
     public void delete(String idOrName) throws VmException {
         Vm vm = registry.get(idOrName);
-        lifecycle.delete(idOrName);
+        measured("delete", () -> {
+            lifecycle.delete(idOrName);
+            return vm;
+        });
         events.publish("vm.deleted", vm.id(), vm.name(), null);
     }
 
     public Snapshot snapshot(String idOrName, String template) throws VmException {
         Vm vm = registry.get(idOrName);
         try {
-            Snapshot s = snapshots.snapshot(idOrName, template);
+            Snapshot s = measured("snapshot", () -> snapshots.snapshot(idOrName, template));
             events.publish("snapshot.created", vm.id(), vm.name(), template);
             return s;
         } catch (VmException e) {
@@ -140,6 +179,7 @@ public final class VmManager {
     public void repairFirewall() {
         try {
             if (machines.repairForwards()) {
+                metrics.reconciled("firewall_restored");
                 LOG.warn("scalebox's nftables tables were flushed or changed by someone else; restored them");
             }
         } catch (CommandException e) {

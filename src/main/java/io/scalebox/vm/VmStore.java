@@ -15,12 +15,18 @@ import java.util.List;
 
 /** The per-VM directories under {@code DATA_DIR/vms}: records written atomically (temp, fsync, rename). */
 public final class VmStore {
+    private static final String DISK = "rootfs.ext4";
     static final String RECORD = "vm.json";
     static final String DELETING = "deleting";
     private final Path root;
 
     public VmStore(Path root) {
         this.root = root;
+    }
+
+    /** A VM's disk image, in its directory. */
+    public Path disk(String id) {
+        return dir(id).resolve(DISK);
     }
 
     public Path dir(String id) {

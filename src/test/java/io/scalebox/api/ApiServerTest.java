@@ -22,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The HTTP contract of api.md (authentication, errors, routing) against a real Undertow server. */
 class ApiServerTest {
     static final String TOKEN = "sb-test-token-0123456789abcdef";
+    static final String METRICS_TOKEN = "sb-metrics-only-0123456789";
+    static final io.scalebox.metrics.Metrics METRICS = new io.scalebox.metrics.Metrics();
     static ApiServer server;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -34,8 +36,9 @@ class ApiServerTest {
                 Route.authenticated("POST", "/echo", r -> Response.created(r.jsonObject())),
                 Route.authenticated("GET", "/boom", r -> {
                     throw new IllegalStateException("secret internal detail");
-                }));
-        server = new ApiServer("127.0.0.1", 0, new Authenticator(TOKEN), routes);
+                }),
+                Route.metrics("GET", "/figures", r -> Response.text("text/plain; version=0.0.4", "x 1\n".getBytes())));
+        server = new ApiServer("127.0.0.1", 0, new Authenticator(TOKEN, Optional.of(METRICS_TOKEN)), routes, METRICS);
         server.start();
     }
 
@@ -114,6 +117,34 @@ class ApiServerTest {
         assertEquals(200, authed("GET", "/things/42", null).statusCode());
         assertEquals("{\"id\":\"42\"}", authed("GET", "/things/42", null).body());
         assertEquals(200, call("GET", "/things/42", "bearer " + TOKEN, null).statusCode());
+    }
+
+    @Test
+    void metricsTokenOpensTheMetricsRouteOnly() throws Exception {
+        HttpResponse<String> figures = call("GET", "/figures", "Bearer " + METRICS_TOKEN, null);
+        assertEquals(200, figures.statusCode());
+        assertEquals("x 1\n", figures.body());
+        assertEquals(Optional.of("text/plain; version=0.0.4"), figures.headers().firstValue("Content-Type"));
+        assertEquals(200, authed("GET", "/figures", null).statusCode(), "the API token reads metrics too");
+        assertEquals(401, call("GET", "/figures", null, null).statusCode());
+        assertEquals(401, call("GET", "/things/1", "Bearer " + METRICS_TOKEN, null).statusCode());
+        assertEquals(401, call("DELETE", "/things/1", "Bearer " + METRICS_TOKEN, null).statusCode());
+        assertEquals(401, call("GET", "/nope", "Bearer " + METRICS_TOKEN, null).statusCode());
+    }
+
+    @Test
+    void requestsAreCountedByRoutePatternNotPath() throws Exception {
+        long before = METRICS.requests("GET", "/things/{id}", 200);
+        long unrouted = METRICS.requests("GET", io.scalebox.metrics.Metrics.NO_ROUTE, 404);
+        long odd = METRICS.requests("other", io.scalebox.metrics.Metrics.NO_ROUTE, 401);
+        authed("GET", "/things/a1", null);
+        authed("GET", "/things/b2", null);
+        authed("GET", "/no/such/" + System.nanoTime(), null);
+        call("FROB", "/things/x", null, null);
+        assertEquals(before + 2, METRICS.requests("GET", "/things/{id}", 200));
+        assertEquals(unrouted + 1, METRICS.requests("GET", io.scalebox.metrics.Metrics.NO_ROUTE, 404));
+        assertEquals(odd + 1, METRICS.requests("other", io.scalebox.metrics.Metrics.NO_ROUTE, 401),
+                "a method a client made up is counted as other: it cannot add series");
     }
 
     @Test

@@ -41,8 +41,8 @@ class SystemResourceTest {
                 new TemplateStore(config.templatesDir()), new GuestKernel(config.kernelPath(), config.initrdPath()),
                 () -> 3, () -> 0L, "copy", HypervisorKind.QEMU,
                 Optional.of(new io.scalebox.https.CaddySite("vms.example.com", config.https(), "127.0.0.1:8080")));
-        ApiServer server = new ApiServer("127.0.0.1", 0, new io.scalebox.api.Authenticator(TOKEN),
-                resource.routes());
+        ApiServer server = new ApiServer("127.0.0.1", 0, new io.scalebox.api.Authenticator(TOKEN, Optional.empty()),
+                resource.routes(), new io.scalebox.metrics.Metrics());
         server.start();
         try {
             HttpClient http = HttpClient.newHttpClient();

@@ -208,6 +208,20 @@ class ConfigParserTest {
     }
 
     @Test
+    void metricsTokenIsOptionalCheckedAndNeverTheApiToken() throws Exception {
+        assertEquals(java.util.Optional.empty(), ConfigParser.parse(with()).metricsToken());
+        Config c = ConfigParser.parse(with("METRICS_TOKEN", "prometheus-reads-0123456789"));
+        assertEquals(java.util.Optional.of("prometheus-reads-0123456789"), c.metricsToken());
+        assertEquals("pro****", c.describe().get("METRICS_TOKEN"));
+        for (String bad : List.of("short-secret", "has space in the token value", TOKEN)) {
+            List<ConfigError> errors = errors(with("METRICS_TOKEN", bad));
+            assertEquals(1, errors.size());
+            assertEquals("METRICS_TOKEN", errors.get(0).key());
+            assertFalse(errors.get(0).toString().contains(bad), errors.get(0).toString());
+        }
+    }
+
+    @Test
     void everyBadKeyIsReportedAtOnce() {
         List<ConfigError> errors = errors(with("API_PORT", "x", "HYPERVISOR", "y", "LOG_LEVEL", "z"));
         assertEquals(List.of("API_PORT", "HYPERVISOR", "LOG_LEVEL"), errors.stream().map(ConfigError::key).toList());

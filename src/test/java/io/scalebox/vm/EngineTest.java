@@ -60,11 +60,13 @@ abstract class EngineTest {
 
     /** What the engine published, for the tests that look. */
     final io.scalebox.events.EventLog events = new io.scalebox.events.EventLog(java.time.Clock.systemUTC());
+    /** What the engine measured. */
+    final io.scalebox.metrics.Metrics metrics = new io.scalebox.metrics.Metrics();
 
     VmManager engine(Config c) {
         return new VmManager(c, fake.host(), store, templates, new KernelStore(data.resolve("kernel"),
                 new GuestKernel(c.kernelPath(), c.initrdPath())), new AddressPool(c.bridgeAddress()),
-                new PortPool(c.portMin(), c.portMax(), port -> true), () -> List.of("192.0.2.53"), events);
+                new PortPool(c.portMin(), c.portMax(), port -> true), () -> List.of("192.0.2.53"), events, metrics);
     }
 
     static CreateRequest request(String name) {

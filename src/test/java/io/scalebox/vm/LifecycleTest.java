@@ -129,6 +129,34 @@ class LifecycleTest extends EngineTest {
     }
 
     @Test
+    void everyOperationIsMeasuredWithItsOutcome() throws Exception {
+        VmManager m = engine();
+        m.create(request("alpha"));
+        m.stop("alpha", false);
+        m.start("alpha");
+        assertCode(ErrorCode.NAME_TAKEN, () -> m.create(request("alpha")));
+        m.delete("alpha");
+        assertEquals(1, metrics.operations("create", "ok"));
+        assertEquals(1, metrics.operations("create", "failed"));
+        assertEquals(1, metrics.operations("stop", "ok"));
+        assertEquals(1, metrics.operations("start", "ok"));
+        assertEquals(1, metrics.operations("delete", "ok"));
+        String text = scrape();
+        assertTrue(text.contains("scalebox_operation_failures_total{code=\"name_taken\",operation=\"create\"} 1"),
+                text);
+        for (String phase : List.of("clone", "key", "boot", "record", "network")) {
+            assertTrue(text.contains("scalebox_create_phase_duration_seconds_count{phase=\"" + phase + "\"} 1"),
+                    phase + " in " + text);
+        }
+    }
+
+    private String scrape() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        metrics.write(out, new io.scalebox.metrics.Readings());
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void nameConflictsAreRefusedWithoutSideEffects() throws Exception {
         VmManager m = engine();
         m.create(request("alpha"));

@@ -28,6 +28,7 @@ class RecoveryTest extends EngineTest {
         assertTrue(fake.calls.contains("resume " + vm.id()), "a snapshot cut short must not leave it paused");
         assertEquals(List.of(vm.id()), fake.forwards.stream().map(f -> f.vmId()).toList());
         assertEquals("172.30.0.3", restarted.create(request("beta")).guestAddress(), "its address stays taken");
+        assertEquals(1, metrics.reconcileActions("reattached"));
     }
 
     @Test
@@ -41,6 +42,8 @@ class RecoveryTest extends EngineTest {
         assertEquals(Vm.Status.running, now.status());
         assertNotEquals(vm.process(), now.process());
         assertTrue(fake.live.contains(now.process().orElseThrow().pid()));
+        assertEquals(1, metrics.reconcileActions("marked_stopped"));
+        assertEquals(1, metrics.reconcileActions("autostarted"));
     }
 
     @Test

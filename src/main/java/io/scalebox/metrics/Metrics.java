@@ -1,0 +1,93 @@
+package io.scalebox.metrics;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The daemon's own instruments (API requests, engine operations, reconciliation) and the
+ * Prometheus text rendering of them together with the figures read at scrape time. Recording
+ * costs a map lookup and an adder; the client library is loaded at the first scrape only
+ * (docs/benchmarks.md "Metrics": it costs about 90 ms when its registry is set up at start).
+ */
+public final class Metrics {
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** The route label of a request that matched no route (401 before routing, 404). */
+    public static final String NO_ROUTE = "none";
+
+    private final Counter requests = new Counter("scalebox_api_requests",
+            "API requests by method, route pattern and status", "method", "route", "status");
+    private final Histogram requestSeconds = new Histogram("scalebox_api_request_duration_seconds",
+            "API request latency, from the request's arrival to its response", Histogram.REQUEST_SECONDS,
+            "method", "route");
+    private final Counter errors = new Counter("scalebox_api_errors",
+            "API error responses by error code (README: error codes)", "code");
+    private final Counter operations = new Counter("scalebox_operations",
+            "Engine operations by kind (create, start, stop, delete, snapshot) and result (ok, failed)",
+            "operation", "result");
+    private final Histogram operationSeconds = new Histogram("scalebox_operation_duration_seconds",
+            "Engine operation durations, successful or not", Histogram.OPERATION_SECONDS, "operation");
+    private final Counter failures = new Counter("scalebox_operation_failures",
+            "Failed engine operations by error code", "operation", "code");
+    private final Histogram createPhases = new Histogram("scalebox_create_phase_duration_seconds",
+            "Duration of each phase of a successful create (clone, key, boot, record, network)",
+            Histogram.OPERATION_SECONDS, "phase");
+    private final Counter reconcile = new Counter("scalebox_reconcile_actions",
+            "What the daemon repaired or recovered: at start (re-attached, orphans removed, ...) and while running"
+                    + " (firewall restored)", "action");
+
+    /** Methods counted by name; any other (a client can send any token) is "other", so series stay bounded. */
+    private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH",
+            "DELETE", "OPTIONS");
+
+    public void request(String method, String route, int status, long nanos) {
+        String m = METHODS.contains(method) ? method : "other";
+        requests.inc(m, route, Integer.toString(status));
+        requestSeconds.observe(nanos / 1e9, m, route);
+    }
+
+    public void error(String code) {
+        errors.inc(code);
+    }
+
+    /** @param failure the error code when it failed */
+    public void operation(String operation, long nanos, Optional<String> failure) {
+        operations.inc(operation, failure.isPresent() ? "failed" : "ok");
+        operationSeconds.observe(nanos / 1e9, operation);
+        failure.ifPresent(code -> failures.inc(operation, code));
+    }
+
+    public void createPhase(String phase, long nanos) {
+        createPhases.observe(nanos / 1e9, phase);
+    }
+
+    public void reconciled(String action) {
+        reconcile.inc(action);
+    }
+
+    public long requests(String method, String route, int status) {
+        return requests.value(method, route, Integer.toString(status));
+    }
+
+    public long operations(String operation, String result) {
+        return operations.value(operation, result);
+    }
+
+    public long reconcileActions(String action) {
+        return reconcile.value(action);
+    }
+
+    /** The text format of everything: the instruments, then {@code readings}. */
+    public void write(OutputStream out, Readings readings) throws IOException {
+        List<MetricSnapshot> all = new ArrayList<>(List.of(requests.snapshot(), requestSeconds.snapshot(),
+                errors.snapshot(), operations.snapshot(), operationSeconds.snapshot(), failures.snapshot(),
+                createPhases.snapshot(), reconcile.snapshot()));
+        all.addAll(readings.snapshots());
+        PrometheusTextFormatWriter.create().write(out, new MetricSnapshots(all));
+    }
+}

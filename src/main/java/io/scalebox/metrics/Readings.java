@@ -1,0 +1,74 @@
+package io.scalebox.metrics;
+
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Figures read at scrape time (host, VMs, proxies): one {@link Family} per metric, filled with
+ * a value per label set, then rendered with the daemon's own instruments by {@link Metrics#write}.
+ */
+public final class Readings {
+    private final List<Family> families = new ArrayList<>();
+
+    /** A gauge: a value that goes up and down. */
+    public Family gauge(String name, String help, String... labelNames) {
+        return add(new Family(name, help, false, List.of(labelNames)));
+    }
+
+    /** A counter read from elsewhere (CPU seconds, bytes): only grows, except when its source restarts. */
+    public Family counter(String name, String help, String... labelNames) {
+        return add(new Family(name, help, true, List.of(labelNames)));
+    }
+
+    private Family add(Family f) {
+        families.add(f);
+        return f;
+    }
+
+    List<MetricSnapshot> snapshots() {
+        return families.stream().map(Family::snapshot).toList();
+    }
+
+    /** One metric's values. */
+    public static final class Family {
+        private final String name;
+        private final String help;
+        private final boolean counter;
+        private final List<String> labelNames;
+        private final List<List<String>> labels = new ArrayList<>();
+        private final List<Double> values = new ArrayList<>();
+
+        private Family(String name, String help, boolean counter, List<String> labelNames) {
+            this.name = name;
+            this.help = help;
+            this.counter = counter;
+            this.labelNames = labelNames;
+        }
+
+        public Family set(double value, String... labelValues) {
+            labels.add(Series.key(labelNames, labelValues));
+            values.add(value);
+            return this;
+        }
+
+        private MetricSnapshot snapshot() {
+            if (counter) {
+                CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+                for (int i = 0; i < values.size(); i++) {
+                    b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                            .labels(Series.labels(labelNames, labels.get(i))).value(values.get(i)).build());
+                }
+                return b.build();
+            }
+            GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+            for (int i = 0; i < values.size(); i++) {
+                b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                        .labels(Series.labels(labelNames, labels.get(i))).value(values.get(i)).build());
+            }
+            return b.build();
+        }
+    }
+}
