@@ -5,8 +5,9 @@
 #      byte-identical: reproducible build) and a higher one (B, for upgrades)
 #   3. lintian, piuparts, the lifecycle under a real systemd (nspawn), VMs as systemd
 #      units in that container, the end-to-end suite with real guests, the guests' network
-#      containment attacked (isolation.sh), the CLI against
-#      the real daemon, the real debian-base build (host and fresh install), the load test
+#      containment attacked (isolation.sh), the CLI against the real daemon, HTTPS through
+#      Caddy and pebble, Prometheus scraping /metrics, the real debian-base build (host and
+#      fresh install), the load test
 # Ends with one line "tests: N passed, N failed" over everything.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -51,7 +52,7 @@ scripts/test/cache-images.sh || { fail "cache images"; summary tests; exit 1; }
 
 for suite in "lint.sh $DEB_A" "token-argv.sh" "piuparts.sh $DEB_A" "lifecycle.sh $DEB_A $DEB_B $VERSION_B" \
     "vm-systemd.sh $DEB_A $DEB_B $VERSION_B" "e2e.sh $ROOT/target" "isolation.sh $ROOT/target" "cli.sh $ROOT/target" \
-    "https.sh $ROOT/target" "base.sh $ROOT/target $DEB_A" "load.sh $ROOT/target 60"; do
+    "https.sh $ROOT/target" "metrics.sh $ROOT/target" "base.sh $ROOT/target $DEB_A" "load.sh $ROOT/target 60"; do
     echo "== ${suite%% *}"
     # shellcheck disable=SC2086
     scripts/test/$suite | tee "$WORK/suite.log"
