@@ -61,6 +61,14 @@ check_eq "TimeoutStopSec: VM_STOP_TIMEOUT + 15 s" 35s "$(ct systemctl show -p Ti
 check "stopped before networking at shutdown (After=network.target)" sh -c "nsenter -t $CT_PID -a systemctl show -p After --value $UNIT | grep -qw network.target"
 check "SSH through the daemon's port" wait_for 120 ssh_ready "$PORT"
 PID=$(ct systemctl show -p MainPID --value "$UNIT")
+# /metrics reads a unit's figures from its cgroup (the whole VM, not one process); this host's
+# hierarchy is hybrid (unified at /sys/fs/cgroup/unified), Debian's default is unified only.
+metric() { ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/metrics | sed -n "s/^$1{id=\"$ID\",[^}]*} //p"; }
+cg_cpu() { ct sh -c "cat /sys/fs/cgroup/unified/scalebox.slice/$UNIT/cpu.stat /sys/fs/cgroup/scalebox.slice/$UNIT/cpu.stat 2>/dev/null" | awk '$1 == "usage_usec" { printf "%.6f\n", $2 / 1e6 }'; }
+CPU_BEFORE=$(cg_cpu); M_CPU=$(metric scalebox_vm_cpu_seconds_total); CPU_AFTER=$(cg_cpu)
+check "metrics: CPU seconds are the unit's cgroup's ($CPU_BEFORE <= $M_CPU <= $CPU_AFTER)" awk -v b="$CPU_BEFORE" -v m="$M_CPU" -v a="$CPU_AFTER" 'BEGIN { exit !(b != "" && m != "" && b + 0 > 0 && m + 0 >= b - 0.001 && m + 0 <= a + 0.001) }'
+M_MEM=$(metric scalebox_vm_memory_used_bytes)
+check "metrics: memory in use ($M_MEM) is above 0 and within the unit's MemoryMax" awk -v m="$M_MEM" 'BEGIN { exit !(m + 0 > 0 && m + 0 <= 536870912) }'
 
 echo "vm-systemd: least privilege"
 VMUID=$(ct id -u scalebox-vm)

@@ -3,6 +3,8 @@ package io.scalebox.host;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -39,30 +41,65 @@ public final class ProcessUsage {
         }
     }
 
+    /**
+     * The unit's figures from its cgroup: the unified hierarchy (mounted at the root, or at
+     * {@code unified/} on a hybrid host), else the v1 cpuacct and memory controllers; a figure
+     * no hierarchy accounts for the unit (v1 controllers not delegated) comes from /proc.
+     */
     private Usage fromCgroup(long pid) throws IOException {
-        Path group = cgroupOf(pid);
-        long usec = 0;
-        for (String line : Files.readAllLines(group.resolve("cpu.stat"))) {
-            if (line.startsWith("usage_usec ")) {
-                usec = Long.parseLong(line.substring("usage_usec ".length()).trim());
+        Map<String, String> groups = new HashMap<>();
+        for (String line : Files.readAllLines(proc.resolve(pid + "/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (f.length == 3) {
+                for (String controller : f[1].split(",")) {
+                    groups.put(controller, f[2]);
+                }
             }
         }
-        long memory = Long.parseLong(Files.readString(group.resolve("memory.current")).trim());
-        return new Usage(usec / 1e6, memory);
+        Path unified = Files.exists(cgroupRoot.resolve("cgroup.controllers")) ? cgroupRoot : cgroupRoot.resolve("unified");
+        Optional<Path> v2 = within(unified, groups.get(""));
+        Usage own = null;
+        double cpu;
+        Optional<Path> cpuacct = within(cgroupRoot.resolve("cpuacct"), groups.get("cpuacct"));
+        if (v2.isPresent() && Files.isReadable(v2.get().resolve("cpu.stat"))) {
+            cpu = field(v2.get().resolve("cpu.stat"), "usage_usec") / 1e6;
+        } else if (cpuacct.isPresent()) {
+            cpu = Long.parseLong(Files.readString(cpuacct.get().resolve("cpuacct.usage")).trim()) / 1e9;
+        } else {
+            own = fromProc(pid);
+            cpu = own.cpuSeconds();
+        }
+        long memory;
+        Optional<Path> v1Memory = within(cgroupRoot.resolve("memory"), groups.get("memory"));
+        if (v2.isPresent() && Files.isReadable(v2.get().resolve("memory.current"))) {
+            memory = Long.parseLong(Files.readString(v2.get().resolve("memory.current")).trim());
+        } else if (v1Memory.isPresent()) {
+            memory = Long.parseLong(Files.readString(v1Memory.get().resolve("memory.usage_in_bytes")).trim());
+        } else {
+            memory = (own != null ? own : fromProc(pid)).memoryBytes();
+        }
+        return new Usage(cpu, memory);
     }
 
-    /** The unified (v2) hierarchy's line of /proc/PID/cgroup: {@code 0::/scalebox.slice/x.service}. */
-    private Path cgroupOf(long pid) throws IOException {
-        for (String line : Files.readAllLines(proc.resolve(pid + "/cgroup"))) {
-            if (line.startsWith("0::/")) {
-                Path group = cgroupRoot.resolve(line.substring(4)).normalize();
-                if (!group.startsWith(cgroupRoot)) {
-                    throw new IOException("cgroup path outside " + cgroupRoot + ": " + line);
-                }
-                return group;
+    /** The unit's own group in a hierarchy; empty for the root (a controller not delegated to it). */
+    private static Optional<Path> within(Path hierarchy, String group) throws IOException {
+        if (group == null || group.equals("/") || !group.startsWith("/")) {
+            return Optional.empty();
+        }
+        Path p = hierarchy.resolve(group.substring(1)).normalize();
+        if (!p.startsWith(hierarchy)) {
+            throw new IOException("cgroup path outside " + hierarchy + ": " + group);
+        }
+        return Files.isDirectory(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    private static long field(Path file, String key) throws IOException {
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith(key + " ")) {
+                return Long.parseLong(line.substring(key.length() + 1).trim());
             }
         }
-        throw new IOException("no cgroup v2 entry for " + pid);
+        throw new IOException("no " + key + " in " + file);
     }
 
     private Usage fromProc(long pid) throws IOException {
