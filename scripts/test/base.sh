@@ -250,6 +250,12 @@ check "the template, kernel and initrd are in place" \
     ct test -s /var/lib/scalebox/templates/debian-base.ext4 -a -s /var/lib/scalebox/kernel/vmlinux -a -s /var/lib/scalebox/kernel/initrd.img
 ct scalebox --json status >"$WORK/out" 2>&1
 check "scalebox status (root, no login): kernel and debian-base ready" jq -e '.kernel_ready and .base_template_ready' "$WORK/out"
+# template_built: the daemon's event history has template.built for debian-base (it looks every 5 s).
+template_built() {
+    ct sh -c 'curl -sN --max-time 3 -H "Authorization: Bearer $(sed -n "s/^API_TOKEN=//p" /etc/scalebox/config)" -H "Last-Event-ID: 0" http://127.0.0.1:8080/events' \
+        | sed -n 's/^data://p' | jq -r 'select(.type == "template.built") | .detail' | grep -qx debian-base
+}
+check "GET /events: template.built (debian-base)" wait_for 30 template_built
 check "starting the unit again is safe: nothing to do" ct systemctl start scalebox-base-build
 check "it said so" sh -c "nsenter -t $CT_PID -a journalctl -u scalebox-base-build --no-pager | grep -q 'nothing to do'"
 check "scalebox template build --if-missing: nothing to do" sh -c \

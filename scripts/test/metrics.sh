@@ -117,4 +117,16 @@ check "after a daemon restart: alpha re-attached (a reconcile action)" wait_for 
     'scalebox_reconcile_actions_total{action="reattached"} == 1'
 check "after a daemon restart: alpha still running with its figures" wait_for 30 holds \
     'scalebox_vm_state{name="alpha",state="running"} == 1 and on(id) scalebox_vm_memory_used_bytes{name="alpha"} > 0'
+
+echo "metrics: a VM whose hypervisor dies"
+QEMU_PID=$(jq -r .process.pid "$DATA/vms/$(api GET /vms/alpha >/dev/null; field .id)/vm.json")
+kill -9 "$QEMU_PID"
+alpha_stopped() { [ "$(api GET /vms/alpha >/dev/null; field .status)" = stopped ]; }
+check "alpha is reported stopped (the daemon noticed by itself)" wait_for 30 alpha_stopped
+check "its port is closed" sh -c "! ip netns exec $CLIENT_NS timeout 5 bash -c 'exec 3<>/dev/tcp/192.0.2.1/$A_PORT' 2>/dev/null"
+check "the event stream has vm.crashed for alpha" sh -c "ip netns exec $CLIENT_NS curl -sN --max-time 3 -H 'Authorization: Bearer $TOKEN' -H 'Last-Event-ID: 0' $API/events | sed -n 's/^data://p' | jq -r 'select(.type == \"vm.crashed\") | .vm_name' | grep -qx alpha"
+check "Prometheus: one crash, alpha stopped" wait_for 30 holds \
+    'scalebox_vm_crashes_total == 1 and on() scalebox_vm_state{name="alpha",state="stopped"} == 1'
+check_eq "start alpha again" "200 running" "$(api POST /vms/alpha/start >/dev/null; status) $(field .status)"
+check "alpha: SSH after the start" wait_for 120 ssh_ready "$A_PORT"
 summary metrics

@@ -141,7 +141,6 @@ public final class ApiServer implements HttpHandler {
 
     private void run(HttpServerExchange exchange, Router.Match match, byte[] body, String method, String path,
                      long started) {
-        int status;
         String route = match.route().pattern();
         try {
             Map<String, String> query = new HashMap<>();
@@ -154,32 +153,33 @@ public final class ApiServer implements HttpHandler {
             } catch (VmException e) {
                 throw ApiException.from(e);
             }
-            status = response.status();
+            String json = response.body() == null || response.body() instanceof Response.Text ? null
+                    : Json.GSON.toJson(response.body());
+            // Counted before the answer leaves: whoever reads the metrics after it sees this request.
+            done(method, path, route, response.status(), started);
             if (response.body() instanceof Response.Text text) {
-                exchange.setStatusCode(status);
+                exchange.setStatusCode(response.status());
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, text.contentType());
                 exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(text.bytes()));
             } else {
-                send(exchange, status, response.body() == null ? null : Json.GSON.toJson(response.body()));
+                send(exchange, response.status(), json);
             }
         } catch (ApiException e) {
             fail(exchange, e, method, path, route, started);
-            return;
         } catch (RuntimeException e) {
-            status = 500;
             LOG.error("{} {} failed", method, path, e);
-            send(exchange, status, error("internal_error", "Internal server error"));
             metrics.error("internal_error");
+            done(method, path, route, 500, started);
+            send(exchange, 500, error("internal_error", "Internal server error"));
         }
-        done(method, path, route, status, started);
     }
 
     private void fail(HttpServerExchange exchange, ApiException e, String method, String path, String route,
                       long started) {
-        e.headers().forEach((k, v) -> exchange.getResponseHeaders().put(new HttpString(k), v));
-        send(exchange, e.status(), error(e.code(), e.getMessage()));
         metrics.error(e.code());
         done(method, path, route, e.status(), started);
+        e.headers().forEach((k, v) -> exchange.getResponseHeaders().put(new HttpString(k), v));
+        send(exchange, e.status(), error(e.code(), e.getMessage()));
     }
 
     private void done(String method, String path, String route, int status, long started) {

@@ -74,6 +74,8 @@ public final class Daemon {
     private VmManager manager;
     private ApiServer server;
     private ScheduledExecutorService guard;
+    /** Its own thread: reaping waits for a VM's lock, which a stop holds up to VM_STOP_TIMEOUT. */
+    private ScheduledExecutorService crashWatch;
     private ProxyLoop proxies;
     private VmHttpRouter router;
     private final EventLog events = new EventLog(java.time.Clock.systemUTC());
@@ -185,6 +187,14 @@ public final class Daemon {
             guard.scheduleWithFixedDelay(manager::repairFirewall, FIREWALL_CHECK.toSeconds(),
                     FIREWALL_CHECK.toSeconds(), TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager::capConsoleLogs, 1, 1, TimeUnit.SECONDS);
+            guard.scheduleWithFixedDelay(manager::noticeBaseBuild, 5, 5, TimeUnit.SECONDS);
+            // A VM whose hypervisor exits on its own is marked stopped (vm.crashed) within a second or two.
+            crashWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "crash-watch");
+                t.setDaemon(true);
+                return t;
+            });
+            crashWatch.scheduleWithFixedDelay(manager::reapExited, 1, 1, TimeUnit.SECONDS);
         }
         // HTTPS: Caddy terminates TLS for *.BASE_DOMAIN and hands requests to the router, which picks the VM.
         Optional<CaddySite> caddy = config.baseDomain().map(d -> new CaddySite(d, config.https(), apiDial()));
@@ -234,6 +244,9 @@ public final class Daemon {
     public void stop() {
         if (guard != null) {
             guard.shutdownNow();
+        }
+        if (crashWatch != null) {
+            crashWatch.shutdownNow();
         }
         if (server != null) {
             server.stop();

@@ -245,6 +245,20 @@ public final class ProcessLauncher implements VmProcesses {
     }
 
     @Override
+    public boolean hostStopping() {
+        if (!systemd) {
+            return false;
+        }
+        try {
+            // Prints the state whatever it is; exits 0 only for "running".
+            return Command.run(List.of("systemctl", "is-system-running"), null, TIMEOUT, 0, 1).strip()
+                    .equals("stopping");
+        } catch (CommandException e) {
+            return false;
+        }
+    }
+
+    @Override
     public List<String> units() throws CommandException {
         List<String> out = new ArrayList<>();
         if (!systemd) {

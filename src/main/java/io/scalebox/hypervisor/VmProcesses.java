@@ -31,4 +31,10 @@ public interface VmProcesses {
 
     /** Sends SIGTERM to a process found by {@link #hypervisorsUnder}. */
     void end(long pid);
+
+    /**
+     * The host is shutting down (systemd says "stopping"): VMs end because of it, and must
+     * still count as running, so that they boot again after the reboot.
+     */
+    boolean hostStopping();
 }

@@ -37,6 +37,8 @@ public final class Metrics {
     private final Histogram createPhases = new Histogram("scalebox_create_phase_duration_seconds",
             "Duration of each phase of a successful create (clone, key, boot, record, network)",
             Histogram.OPERATION_SECONDS, "phase");
+    private final Counter crashes = new Counter("scalebox_vm_crashes",
+            "VMs whose hypervisor exited without a stop request (guest powered off or panicked, process killed)");
     private final Counter reconcile = new Counter("scalebox_reconcile_actions",
             "What the daemon repaired or recovered: at start (re-attached, orphans removed, ...) and while running"
                     + " (firewall restored)", "action");
@@ -44,6 +46,14 @@ public final class Metrics {
     /** Methods counted by name; any other (a client can send any token) is "other", so series stay bounded. */
     private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH",
             "DELETE", "OPTIONS");
+
+    public void crashed() {
+        crashes.inc();
+    }
+
+    public long crashes() {
+        return crashes.value();
+    }
 
     public void request(String method, String route, int status, long nanos) {
         String m = METHODS.contains(method) ? method : "other";
@@ -86,7 +96,7 @@ public final class Metrics {
     public void write(OutputStream out, Readings readings) throws IOException {
         List<MetricSnapshot> all = new ArrayList<>(List.of(requests.snapshot(), requestSeconds.snapshot(),
                 errors.snapshot(), operations.snapshot(), operationSeconds.snapshot(), failures.snapshot(),
-                createPhases.snapshot(), reconcile.snapshot()));
+                createPhases.snapshot(), crashes.snapshot(), reconcile.snapshot()));
         all.addAll(readings.snapshots());
         PrometheusTextFormatWriter.create().write(out, new MetricSnapshots(all));
     }

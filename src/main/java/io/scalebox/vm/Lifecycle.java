@@ -231,6 +231,29 @@ final class Lifecycle {
         });
     }
 
+    /**
+     * A VM recorded as running whose hypervisor has exited without being asked (the guest
+     * powered off or panicked, the process was killed or crashed): its TAP and port are
+     * released and it is recorded as stopped. Empty when it is running, or stopped already.
+     * Not while the host shuts down: those VMs boot again after the reboot (AUTOSTART).
+     */
+    Optional<Vm> reap(String id) throws VmException {
+        Vm[] ended = new Vm[1];
+        registry.withVm(id, vm -> {
+            if (vm.status() != Vm.Status.running || machines.alive(vm) || host.processes().hostStopping()) {
+                return vm;
+            }
+            machines.halt(vm, false);
+            Vm stopped = vm.stopped();
+            save(stopped);
+            LOG.warn("{}: its hypervisor exited without a stop request (the guest powered off or crashed, or the"
+                    + " process was killed): marked stopped; POST /vms/{}/start boots it again", vm.id(), vm.name());
+            ended[0] = stopped;
+            return stopped;
+        });
+        return Optional.ofNullable(ended[0]);
+    }
+
     void delete(String idOrName) throws VmException {
         Vm deleted = registry.withVm(idOrName, vm -> {
             registry.remove(vm.id());

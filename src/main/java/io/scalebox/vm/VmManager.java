@@ -31,6 +31,9 @@ public final class VmManager {
     private final EventLog events;
     private final Metrics metrics;
     private final VmStore store;
+    private final TemplateStore templates;
+    /** debian-base's built_at when last looked (empty: not built). */
+    private Optional<String> baseBuild;
 
     public VmManager(Config config, Host host, VmStore store, TemplateStore templates, KernelStore kernels,
                      AddressPool addresses, PortPool ports, Supplier<List<String>> nameservers, EventLog events,
@@ -38,6 +41,8 @@ public final class VmManager {
         this.events = events;
         this.metrics = metrics;
         this.store = store;
+        this.templates = templates;
+        this.baseBuild = baseBuild();
         machines = new Machines(host, registry, store, kernels, addresses, nameservers);
         consoles = new ConsoleLogs(store, config.consoleLogMaxKib() * 1024L);
         DiskBudget budget = new DiskBudget(host.space(), config.vmsDir(), config.diskOvercommit());
@@ -196,6 +201,48 @@ public final class VmManager {
         } catch (IOException e) {
             throw new VmException(ErrorCode.CONSOLE_FAILED, "Cannot read the console log: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Finds running VMs whose hypervisor has exited on its own and records them as stopped,
+     * each a {@code vm.crashed} event (the daemon calls it every second). The check without
+     * the VM's lock is cheap (one /proc read); the lock is taken only for a VM that looks gone.
+     */
+    public void reapExited() {
+        for (Vm vm : registry.list()) {
+            if (vm.status() != Vm.Status.running || machines.alive(vm)) {
+                continue;
+            }
+            try {
+                lifecycle.reap(vm.id()).ifPresent(stopped -> {
+                    metrics.crashed();
+                    events.publish("vm.crashed", stopped.id(), stopped.name(), "hypervisor exited");
+                });
+            } catch (VmException e) {
+                // deleted meanwhile, or its record could not be written: the next round tries again
+                if (e.code() != ErrorCode.VM_NOT_FOUND) {
+                    LOG.error("{}: cannot record that its hypervisor exited: {}", vm.id(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * Publishes {@code template.built} when debian-base appears or is rebuilt: the build runs
+     * outside the daemon (a oneshot unit, the CLI), so the daemon looks every few seconds.
+     */
+    public void noticeBaseBuild() {
+        Optional<String> now = baseBuild();
+        if (now.isPresent() && !now.equals(baseBuild)) {
+            events.publish("template.built", null, null, Config.BASE_TEMPLATE);
+        }
+        baseBuild = now;
+    }
+
+    private Optional<String> baseBuild() {
+        return templates.exists(Config.BASE_TEMPLATE)
+                ? Optional.of(templates.metadata(Config.BASE_TEMPLATE).getOrDefault("built_at", "unknown"))
+                : Optional.empty();
     }
 
     public void capConsoleLogs() {

@@ -37,6 +37,7 @@ final class FakeHost {
     volatile String failAt = "";
     /** Whether guests power off when asked (the ACPI button or Ctrl-Alt-Del). */
     volatile boolean guestsObey = true;
+    volatile boolean hostStopping;
     final Set<String> taps = ConcurrentHashMap.newKeySet();
     final Set<Integer> openPorts = ConcurrentHashMap.newKeySet();
     final Set<Long> live = ConcurrentHashMap.newKeySet();
@@ -193,6 +194,11 @@ final class FakeHost {
             @Override
             public boolean stopsCleanly(String unit) {
                 return true;
+            }
+
+            @Override
+            public boolean hostStopping() {
+                return hostStopping;
             }
 
             @Override

@@ -129,6 +129,61 @@ class LifecycleTest extends EngineTest {
     }
 
     @Test
+    void aHypervisorThatExitsOnItsOwnIsRecordedAsStoppedOnce() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        m.create(request("beta"));
+        m.reapExited();
+        assertEquals(Vm.Status.running, m.get("alpha").status(), "a live hypervisor is left alone");
+        fake.live.remove(vm.process().orElseThrow().pid());
+        m.reapExited();
+        m.reapExited();
+        assertEquals(Vm.Status.stopped, m.get("alpha").status());
+        assertEquals(Vm.Status.running, m.get("beta").status());
+        assertFalse(fake.taps.contains(vm.tap()), "its TAP is gone");
+        assertFalse(fake.openPorts.contains(vm.sshPort()), "its port is closed");
+        assertEquals(List.of("vm.crashed"), events.since(0).stream().map(io.scalebox.events.Event::type)
+                .filter(t -> t.equals("vm.crashed")).toList(), "one event");
+        assertEquals(1, metrics.crashes());
+        assertEquals(Vm.Status.stopped, engineOnSameData().get("alpha").status(), "the record says so");
+        assertEquals(Vm.Status.running, m.start("alpha").status(), "and it starts again");
+    }
+
+    @Test
+    void vmsEndedByAHostShutdownStayRecordedAsRunning() throws Exception {
+        VmManager m = engine();
+        Vm vm = m.create(request("alpha"));
+        fake.hostStopping = true;
+        fake.live.remove(vm.process().orElseThrow().pid());
+        m.reapExited();
+        assertEquals(Vm.Status.running, m.get("alpha").status(), "so that AUTOSTART boots it after the reboot");
+        assertEquals(0, metrics.crashes());
+    }
+
+    @Test
+    void aNewOrRebuiltBaseTemplateIsAnEvent() throws Exception {
+        Files.delete(data.resolve("templates/debian-base.ext4"));
+        VmManager m = engine();
+        m.noticeBaseBuild();
+        Files.write(data.resolve("templates/debian-base.ext4"), new byte[64 * 1024]);
+        Files.writeString(data.resolve("templates/debian-base.json"), "{\"built_at\":\"2026-12-01T10:00:00Z\"}");
+        m.noticeBaseBuild();
+        m.noticeBaseBuild();
+        Files.writeString(data.resolve("templates/debian-base.json"), "{\"built_at\":\"2026-12-02T10:00:00Z\"}");
+        m.noticeBaseBuild();
+        assertEquals(List.of("template.built", "template.built"), events.since(0).stream()
+                .map(io.scalebox.events.Event::type).toList(), "built, then rebuilt; nothing in between");
+        engine().noticeBaseBuild();
+        assertEquals(2, events.since(0).size(), "what was there when the daemon started is no event");
+    }
+
+    private VmManager engineOnSameData() throws Exception {
+        VmManager restarted = engine();
+        restarted.recover();
+        return restarted;
+    }
+
+    @Test
     void everyOperationIsMeasuredWithItsOutcome() throws Exception {
         VmManager m = engine();
         m.create(request("alpha"));
