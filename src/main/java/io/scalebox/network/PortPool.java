@@ -48,7 +48,7 @@ public final class PortPool {
         used.remove(port);
     }
 
-    private static boolean freeOnHost(int port) {
+    static boolean freeOnHost(int port) {
         try (ServerSocket tcp = new ServerSocket()) {
             tcp.setReuseAddress(true);
             tcp.bind(new InetSocketAddress(port));
