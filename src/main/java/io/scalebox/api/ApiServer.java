@@ -30,6 +30,7 @@ public final class ApiServer implements HttpHandler {
     static final int MAX_HEADER_BYTES = 16 * 1024;
     static final int MAX_CONNECTIONS = 10_000;
     private static final Logger LOG = LogManager.getLogger(ApiServer.class);
+    private static final byte[] NO_BODY = new byte[0];
 
     private final Router router;
     private final Authenticator authenticator;
@@ -125,6 +126,16 @@ public final class ApiServer implements HttpHandler {
             }
             return;
         }
+        long length = exchange.getRequestContentLength();
+        if (length == 0 || length < 0 && !exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING)) {
+            // No body to receive: an inline route answers on this I/O thread, the others on a worker.
+            if (match.route().inline()) {
+                run(exchange, match, NO_BODY, method, path, started);
+            } else {
+                exchange.dispatch(() -> run(exchange, match, NO_BODY, method, path, started));
+            }
+            return;
+        }
         Receiver receiver = exchange.getRequestReceiver();
         receiver.setMaxBufferSize(MAX_BODY_BYTES);
         receiver.receiveFullBytes(
@@ -208,7 +219,7 @@ public final class ApiServer implements HttpHandler {
             exchange.endExchange();
             return;
         }
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json; charset=utf-8");
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, Response.JSON);
         exchange.getResponseSender().send(json, StandardCharsets.UTF_8);
     }
 }

@@ -11,6 +11,13 @@ public record Response(int status, Object body) {
         return new Response(200, new Text(contentType, bytes));
     }
 
+    /** 200 with JSON rendered earlier (a constant, a cached list). */
+    public static Response json(byte[] rendered) {
+        return text(JSON, rendered);
+    }
+
+    static final String JSON = "application/json; charset=utf-8";
+
     public static Response ok(Object body) {
         return new Response(200, body);
     }

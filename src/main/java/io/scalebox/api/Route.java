@@ -6,10 +6,11 @@ import java.util.Optional;
 
 /**
  * A method and a path pattern such as {@code /vms/{id}/snapshot}; {@code {x}} matches
- * one non-empty path segment, and who may call it.
+ * one non-empty path segment, and who may call it. An {@code inline} route is answered on
+ * the I/O thread (no hand-over to a worker): only for handlers that never block.
  */
 public record Route(String method, String pattern, Access access, Handler handler,
-                    Optional<io.undertow.server.HttpHandler> stream) {
+                    Optional<io.undertow.server.HttpHandler> stream, boolean inline, List<String> parts) {
 
     /** Who may call a route. */
     public enum Access {
@@ -19,6 +20,15 @@ public record Route(String method, String pattern, Access access, Handler handle
         TOKEN,
         /** The API token or the read-only METRICS_TOKEN. */
         METRICS
+    }
+
+    public Route {
+        parts = Router.segments(pattern);
+    }
+
+    private Route(String method, String pattern, Access access, Handler handler,
+                  Optional<io.undertow.server.HttpHandler> stream) {
+        this(method, pattern, access, handler, stream, false, List.of());
     }
 
     public static Route authenticated(String method, String pattern, Handler handler) {
@@ -39,23 +49,30 @@ public record Route(String method, String pattern, Access access, Handler handle
         return new Route(method, pattern, Access.TOKEN, null, Optional.of(stream));
     }
 
+    /** This route answered on the I/O thread: its handler reads memory (or one stat) and never waits. */
+    public Route onIoThread() {
+        return new Route(method, pattern, access, handler, stream, true, parts);
+    }
+
     public boolean open() {
         return access == Access.OPEN;
     }
 
     /** Path parameters when {@code path} matches the pattern. */
     Optional<Map<String, String>> match(List<String> segments) {
-        List<String> parts = Router.segments(pattern);
         if (parts.size() != segments.size()) {
             return Optional.empty();
         }
-        Map<String, String> params = new java.util.HashMap<>();
+        Map<String, String> params = Map.of();
         for (int i = 0; i < parts.size(); i++) {
             String p = parts.get(i);
             String s = segments.get(i);
             if (p.startsWith("{") && p.endsWith("}")) {
                 if (s.isEmpty()) {
                     return Optional.empty();
+                }
+                if (params.isEmpty()) {
+                    params = new java.util.HashMap<>();
                 }
                 params.put(p.substring(1, p.length() - 1), s);
             } else if (!p.equals(s)) {

@@ -22,10 +22,27 @@ public final class VmResource {
         this.requests = new VmRequests(config);
     }
 
+    /** GET /vms as rendered at a version of the VM records (read before the list, so never newer than it). */
+    private record Rendered(long version, byte[] json) {
+    }
+
+    private volatile Rendered rendered = new Rendered(-1, new byte[0]);
+
+    private byte[] listJson() {
+        long version = manager.version();
+        Rendered r = rendered;
+        if (r.version() == version) {
+            return r.json();
+        }
+        byte[] json = Json.GSON.toJson(Map.of("vms", manager.list().stream().map(this::view).toList()))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        rendered = new Rendered(version, json);
+        return json;
+    }
+
     public List<Route> routes() {
         return List.of(
-                Route.authenticated("GET", "/vms", r -> Response.ok(Map.of("vms",
-                        manager.list().stream().map(this::view).toList()))),
+                Route.authenticated("GET", "/vms", r -> Response.json(listJson())).onIoThread(),
                 Route.authenticated("POST", "/vms", r -> Response.created(view(
                         manager.create(requests.create(r.jsonObject()))))),
                 Route.authenticated("GET", "/vms/{id}", r -> Response.ok(view(manager.get(r.param("id"))))),

@@ -214,7 +214,7 @@ public final class Daemon {
                 ProcessUsage.host(), new AllocatedBytes(DISK_READING_AGE, java.time.Clock.systemUTC()),
                 proxies::traffic, Version.current(), kind).routes());
         routes.addAll(new VmResource(config, manager, hostIp).routes());
-        routes.addAll(new TemplateResource(config, templates, manager).routes());
+        routes.addAll(new TemplateResource(config, templates, manager, events).routes());
         routes.add(new EventStream(events).route());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken(), config.metricsToken()), routes,
                 metrics);

@@ -62,6 +62,11 @@ public final class VmManager {
         return store.disk(vm.id());
     }
 
+    /** Changes whenever a VM record does (see {@link #list}). */
+    public long version() {
+        return registry.version();
+    }
+
     public int count() {
         return registry.count();
     }

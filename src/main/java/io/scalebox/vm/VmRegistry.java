@@ -18,11 +18,17 @@ final class VmRegistry {
     /** Creates under way: name to nominal disk GiB (committed from allocation on). */
     private final Map<String, Integer> pending = new HashMap<>();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private long version;
 
     /** An operation on one VM, given its current record under the VM's lock. */
     @FunctionalInterface
     interface Action<T> {
         T run(Vm current) throws VmException;
+    }
+
+    /** Moves on with every change of a record: a rendering of the list made at one version holds until the next. */
+    synchronized long version() {
+        return version;
     }
 
     synchronized List<Vm> list() {
@@ -79,16 +85,19 @@ final class VmRegistry {
 
     /** A new VM becomes visible (its name is no longer pending). */
     synchronized void publish(Vm vm) {
+        version++;
         vms.put(vm.id(), vm);
         pending.remove(vm.name());
     }
 
     /** A newer record of a known VM; ignored when it was deleted meanwhile. */
     synchronized void replace(Vm vm) {
+        version++;
         vms.computeIfPresent(vm.id(), (k, v) -> vm);
     }
 
     synchronized Optional<Vm> remove(String id) {
+        version++;
         return Optional.ofNullable(vms.remove(id));
     }
 
