@@ -3,7 +3,6 @@ package io.scalebox.host;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Host figures for /info, read from /proc and the data directory's filesystem. CPU use
@@ -62,6 +61,9 @@ public final class HostStats {
 
     /** Busy CPU share in percent, one decimal, over the time since the previous reading. */
     public synchronized double cpuPercent() {
+        if (last != null && System.currentTimeMillis() - last.atMillis() < 1000) {
+            return lastPercent; // too soon for a new figure: no need to read /proc/stat
+        }
         CpuSample now = readCpu();
         if (now == null || last == null) {
             return 0;
@@ -76,9 +78,13 @@ public final class HostStats {
 
     private CpuSample readCpu() {
         try {
-            List<String> lines = Files.readAllLines(procDir.resolve("stat"));
-            // cpu  user nice system idle iowait irq softirq steal ...
-            String[] f = lines.get(0).trim().split("\\s+");
+            // Only the first line: "cpu  user nice system idle iowait irq softirq steal ..." (the
+            // rest of the file, the interrupt counters above all, is long).
+            String first;
+            try (var reader = Files.newBufferedReader(procDir.resolve("stat"))) {
+                first = reader.readLine();
+            }
+            String[] f = first.trim().split("\\s+");
             long total = 0;
             for (int i = 1; i < f.length && i <= 8; i++) {
                 total += Long.parseLong(f[i]);
