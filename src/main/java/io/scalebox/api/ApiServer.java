@@ -21,8 +21,9 @@ import org.apache.logging.log4j.Logger;
 import org.xnio.Options;
 
 /**
- * The HTTP front: authentication, routing, limits and the JSON error contract. Handlers run on
- * worker threads and only ever see a {@link Request}.
+ * The HTTP front: authentication, routing, limits, the JSON error contract and the request
+ * metrics. Handlers run on worker threads (on the I/O thread for routes marked so, which never
+ * block) and only ever see a {@link Request}.
  */
 public final class ApiServer implements HttpHandler {
     /** api.md: bodies over 64 KiB are refused. */
