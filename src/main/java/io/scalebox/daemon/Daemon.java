@@ -97,6 +97,10 @@ public final class Daemon {
 
     /** Prepares directories, the bridge and the VMs recorded on disk, then binds the port. */
     public void start() throws IOException, CommandException {
+        Phases phases = new Phases();
+        Thread warmUp = new Thread(ApiServer::warmUp, "warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         for (Path dir : List.of(config.dataDir(), config.templatesDir(), config.vmsDir(),
                 config.dataDir().resolve("kernel"))) {
             if (!Files.isDirectory(dir)) {
@@ -106,6 +110,7 @@ public final class Daemon {
         }
         HypervisorKind kind = HypervisorKind.resolve(config);
         DiskCloner cloner = DiskCloner.probe(config.vmsDir());
+        phases.mark("probe");
         LOG.info("scaleboxd {} starting: hypervisor {} ({}), data in {}, disks by {}", Version.current(), kind.key(),
                 kind.accel(config), config.dataDir(), cloner.mode() == DiskCloner.Mode.REFLINK
                         ? "copy-on-write clone (reflink)" : "sparse copy (no reflink on this filesystem)");
@@ -169,8 +174,11 @@ public final class Daemon {
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns,
                 events, metrics);
         if (hostSetup) {
+            phases.mark("parts");
             network.ensureBridge();
+            phases.mark("bridge");
             manager.recover();
+            phases.mark("recovery");
             if (firewall.hostForwardDrops()) {
                 LOG.warn("the host's iptables FORWARD chain drops by default (Docker sets this): VMs have no network"
                         + " until it lets the bridge through, e.g. iptables -I DOCKER-USER -i {} -j ACCEPT;"
@@ -205,6 +213,7 @@ public final class Daemon {
             router.start(config.https().routerPort());
             guard.scheduleWithFixedDelay(caddy.get()::sync, 0, CADDY_CHECK.toSeconds(), TimeUnit.SECONDS);
         }
+        phases.mark("housekeeping");
         List<Route> routes = new ArrayList<>();
         HostStats hostStats = new HostStats(PROC);
         routes.addAll(new SystemResource(config, Version.current(), hostIp, hostStats, templates,
@@ -220,10 +229,30 @@ public final class Daemon {
                 metrics);
         try {
             server.start();
+            phases.mark("api");
+            LOG.debug("start took {}", phases);
         } catch (RuntimeException e) {
             manager.detach();
             throw new IOException("listening on " + config.apiBind() + ":" + port + " failed: "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+    }
+
+    /** How long each step of the start took (a debug line: where a slow start spends its time). */
+    private static final class Phases {
+        private final StringBuilder done = new StringBuilder();
+        private long since = System.nanoTime();
+
+        void mark(String phase) {
+            long now = System.nanoTime();
+            done.append(done.length() == 0 ? "" : ", ").append(phase).append(' ').append((now - since) / 1_000_000)
+                    .append(" ms");
+            since = now;
+        }
+
+        @Override
+        public String toString() {
+            return done.toString();
         }
     }
 
