@@ -36,19 +36,7 @@ healthy() { [ "$(ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080
 wait_for 30 healthy || { echo "daemon did not start"; ct journalctl -u scaleboxd --no-pager | tail; exit 1; }
 [ "$(ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/vms | jq '.vms | length')" = 20 ] || { echo "20 VMs not recorded"; exit 1; }
 
-# One start: stop, then systemctl start (non-blocking) until /health answers 200, in ms.
-start_once() {
-    ct systemctl stop scaleboxd
-    ct systemctl reset-failed scaleboxd 2>/dev/null  # the loop would hit StartLimitBurst
-    t0=$(ms)
-    ct systemctl start --no-block scaleboxd
-    for _ in $(seq 1 500); do
-        [ "$(ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ] && break
-        sleep 0.01
-    done
-    echo $(($(ms) - t0))
-}
-starts=$(for _ in $(seq 1 10); do start_once; done | tr '\n' ' ')
+starts=$(for _ in $(seq 1 10); do ct_start_ms; done | tr '\n' ' ')
 sleep 10
 pid=$(ct systemctl show -p MainPID --value scaleboxd)
 rss() { ct awk '/VmRSS/{print int($2 / 1024)}' /proc/"$pid"/status; }

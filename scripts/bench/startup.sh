@@ -19,19 +19,7 @@ t0=$(ms)
 ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb >/dev/null 2>&1 || exit 1
 install_ms=$(($(ms) - t0))
 
-# One start: stop, then time systemctl start (non-blocking) until /health answers 200.
-start_once() {
-    ct systemctl stop scaleboxd
-    ct systemctl reset-failed scaleboxd 2>/dev/null  # the loop would hit StartLimitBurst
-    t0=$(ms)
-    ct systemctl start --no-block scaleboxd
-    for _ in $(seq 1 300); do
-        [ "$(ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ] && break
-        sleep 0.02
-    done
-    echo $(($(ms) - t0))
-}
-series() { for _ in $(seq 1 "$RUNS"); do start_once; done | sort -n | tr '\n' ' '; }
+series() { for _ in $(seq 1 "$RUNS"); do ct_start_ms; done | sort -n | tr '\n' ' '; }
 
 with_cds=$(series)
 sleep 10

@@ -5,6 +5,7 @@
 #   ct CMD...       runs CMD inside (all namespaces of the container)
 #   ct_reboot       powers it off and boots the same root again
 #   ct_stop         powers it off and deletes its root
+#   ct_start_ms     (benchmarks) restarts scaleboxd: ms from `systemctl start` to /health 200
 CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
 CT_ROOT=""
 CT_NSPAWN=""
@@ -37,6 +38,19 @@ ct_boot() {
 
 ct() {
     nsenter -t "$CT_PID" -a "$@"
+}
+
+ct_start_ms() {
+    ct systemctl stop scaleboxd
+    ct systemctl reset-failed scaleboxd 2>/dev/null  # a series of starts would hit StartLimitBurst
+    local t0
+    t0=$(date +%s%3N)
+    ct systemctl start --no-block scaleboxd
+    for _ in $(seq 1 500); do
+        [ "$(ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ] && break
+        sleep 0.01
+    done
+    echo $(($(date +%s%3N) - t0))
 }
 
 ct_poweroff() {

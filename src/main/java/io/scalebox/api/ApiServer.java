@@ -189,17 +189,11 @@ public final class ApiServer implements HttpHandler {
             } catch (VmException e) {
                 throw ApiException.from(e);
             }
-            String json = response.body() == null || response.body() instanceof Response.Text ? null
-                    : Json.GSON.toJson(response.body());
+            Response.Text answer = response.body() == null || response.body() instanceof Response.Text
+                    ? (Response.Text) response.body() : json(response.body());
             // Counted before the answer leaves: whoever reads the metrics after it sees this request.
             done(method, path, route, response.status(), started);
-            if (response.body() instanceof Response.Text text) {
-                exchange.setStatusCode(response.status());
-                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, text.contentType());
-                exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(text.bytes()));
-            } else {
-                send(exchange, response.status(), json);
-            }
+            send(exchange, response.status(), answer);
         } catch (ApiException e) {
             fail(exchange, e, method, path, route, started);
         } catch (RuntimeException e) {
@@ -230,21 +224,26 @@ public final class ApiServer implements HttpHandler {
         return new ApiException(413, "body_too_large", "Request body too large (limit " + MAX_BODY_BYTES + " bytes)");
     }
 
-    private static String error(String code, String message) {
+    private static Response.Text error(String code, String message) {
         Map<String, String> body = new java.util.LinkedHashMap<>();
         body.put("error", message);
         body.put("code", code);
-        return Json.GSON.toJson(body);
+        return json(body);
     }
 
-    private static void send(HttpServerExchange exchange, int status, String json) {
+    private static Response.Text json(Object body) {
+        return new Response.Text(Response.JSON, Json.GSON.toJson(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The status and the body ({@code null}: none at all). */
+    private static void send(HttpServerExchange exchange, int status, Response.Text body) {
         exchange.setStatusCode(status);
-        if (json == null) {
+        if (body == null) {
             exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, 0);
             exchange.endExchange();
             return;
         }
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, Response.JSON);
-        exchange.getResponseSender().send(json, StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, body.contentType());
+        exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(body.bytes()));
     }
 }

@@ -29,6 +29,8 @@ import java.util.function.Supplier;
 public final class MetricsResource {
     private static final long MIB = 1024 * 1024;
     private static final long GIB = 1024 * MIB;
+    /** The labels of every per-VM figure. */
+    private static final String[] VM = {"id", "name", "template"};
 
     private final Config config;
     private final Metrics metrics;
@@ -92,38 +94,43 @@ public final class MetricsResource {
         r.gauge("scalebox_templates", "Templates in DATA_DIR").set(templates.list().size());
     }
 
+    /** A VM's labels (names or values) and one more. */
+    private static String[] with(String[] vm, String more) {
+        String[] all = java.util.Arrays.copyOf(vm, vm.length + 1);
+        all[vm.length] = more;
+        return all;
+    }
+
+    private static String[] withVm(String more) {
+        return with(VM, more);
+    }
+
     private void readVms(Readings r) {
         List<Vm> list = vms.list();
         Map<Path, Long> diskBytes = allocated.of(list.stream().map(vms::disk).toList());
         Map<String, ProxyTraffic> proxies = traffic.get();
         Readings.Family count = r.gauge("scalebox_vms", "VMs by state", "state");
-        Readings.Family state = r.gauge("scalebox_vm_state", "1 for the VM's current state", "id", "name", "template",
-                "state");
-        Readings.Family vcpus = r.gauge("scalebox_vm_vcpus", "vCPUs configured", "id", "name", "template");
-        Readings.Family memory = r.gauge("scalebox_vm_memory_configured_bytes", "Guest memory configured",
-                "id", "name", "template");
-        Readings.Family diskSize = r.gauge("scalebox_vm_disk_size_bytes", "Nominal size of the VM's disk",
-                "id", "name", "template");
+        Readings.Family state = r.gauge("scalebox_vm_state", "1 for the VM's current state", withVm("state"));
+        Readings.Family vcpus = r.gauge("scalebox_vm_vcpus", "vCPUs configured", VM);
+        Readings.Family memory = r.gauge("scalebox_vm_memory_configured_bytes", "Guest memory configured", VM);
+        Readings.Family diskSize = r.gauge("scalebox_vm_disk_size_bytes", "Nominal size of the VM's disk", VM);
         Readings.Family diskUsed = r.gauge("scalebox_vm_disk_allocated_bytes",
-                "Bytes the VM's sparse disk occupies in DATA_DIR", "id", "name", "template");
+                "Bytes the VM's sparse disk occupies in DATA_DIR", VM);
         Readings.Family cpu = r.counter("scalebox_vm_cpu_seconds",
-                "CPU time of the VM's hypervisor (its unit's cgroup under systemd), since it started",
-                "id", "name", "template");
+                "CPU time of the VM's hypervisor (its unit's cgroup under systemd), since it started", VM);
         Readings.Family used = r.gauge("scalebox_vm_memory_used_bytes",
-                "Memory of the VM's hypervisor: its unit's cgroup under systemd, else its resident set",
-                "id", "name", "template");
-        Readings.Family open = r.gauge("scalebox_vm_proxy_connections", "Connections open on the VM's SSH port",
-                "id", "name", "template");
+                "Memory of the VM's hypervisor: its unit's cgroup under systemd, else its resident set", VM);
+        Readings.Family open = r.gauge("scalebox_vm_proxy_connections", "Connections open on the VM's SSH port", VM);
         Readings.Family accepted = r.counter("scalebox_vm_proxy_connections_accepted",
-                "Connections accepted on the VM's SSH port since it opened", "id", "name", "template");
+                "Connections accepted on the VM's SSH port since it opened", VM);
         Readings.Family refused = r.counter("scalebox_vm_proxy_connections_refused",
-                "Connections refused or dropped by the port's caps since it opened", "id", "name", "template");
+                "Connections refused or dropped by the port's caps since it opened", VM);
         Readings.Family bytes = r.counter("scalebox_vm_proxy_bytes",
-                "Bytes through the VM's SSH port since it opened", "id", "name", "template", "direction");
+                "Bytes through the VM's SSH port since it opened", withVm("direction"));
         int running = 0;
         for (Vm vm : list) {
             String[] l = {vm.id(), vm.name(), vm.template()};
-            state.set(1, vm.id(), vm.name(), vm.template(), vm.status().name());
+            state.set(1, with(l, vm.status().name()));
             vcpus.set(vm.vcpuCount(), l);
             memory.set(vm.memSizeMib() * MIB, l);
             diskSize.set(vm.diskSizeGib() * GIB, l);
@@ -141,8 +148,8 @@ public final class MetricsResource {
                 open.set(t.open(), l);
                 accepted.set(t.accepted(), l);
                 refused.set(t.refused(), l);
-                bytes.set(t.bytesToGuest(), vm.id(), vm.name(), vm.template(), "to_guest");
-                bytes.set(t.bytesFromGuest(), vm.id(), vm.name(), vm.template(), "from_guest");
+                bytes.set(t.bytesToGuest(), with(l, "to_guest"));
+                bytes.set(t.bytesFromGuest(), with(l, "from_guest"));
             }
         }
         count.set(running, "running").set(list.size() - running, "stopped");

@@ -1,7 +1,5 @@
 package io.scalebox.api;
 
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -10,7 +8,7 @@ import java.util.Optional;
  * the I/O thread (no hand-over to a worker): only for handlers that never block.
  */
 public record Route(String method, String pattern, Access access, Handler handler,
-                    Optional<io.undertow.server.HttpHandler> stream, boolean inline, List<String> parts) {
+                    Optional<io.undertow.server.HttpHandler> stream, boolean inline) {
 
     /** Who may call a route. */
     public enum Access {
@@ -22,63 +20,30 @@ public record Route(String method, String pattern, Access access, Handler handle
         METRICS
     }
 
-    public Route {
-        parts = Router.segments(pattern);
-    }
-
-    private Route(String method, String pattern, Access access, Handler handler,
-                  Optional<io.undertow.server.HttpHandler> stream) {
-        this(method, pattern, access, handler, stream, false, List.of());
-    }
-
     public static Route authenticated(String method, String pattern, Handler handler) {
-        return new Route(method, pattern, Access.TOKEN, handler, Optional.empty());
+        return new Route(method, pattern, Access.TOKEN, handler, Optional.empty(), false);
     }
 
     public static Route open(String method, String pattern, Handler handler) {
-        return new Route(method, pattern, Access.OPEN, handler, Optional.empty());
+        return new Route(method, pattern, Access.OPEN, handler, Optional.empty(), false);
     }
 
     /** Read-only figures a monitoring system may fetch with its own token. */
     public static Route metrics(String method, String pattern, Handler handler) {
-        return new Route(method, pattern, Access.METRICS, handler, Optional.empty());
+        return new Route(method, pattern, Access.METRICS, handler, Optional.empty(), false);
     }
 
     /** An authenticated response that stays open (server-sent events): Undertow's handler takes the exchange. */
     public static Route stream(String method, String pattern, io.undertow.server.HttpHandler stream) {
-        return new Route(method, pattern, Access.TOKEN, null, Optional.of(stream));
+        return new Route(method, pattern, Access.TOKEN, null, Optional.of(stream), false);
     }
 
     /** This route answered on the I/O thread: its handler reads memory (or one stat) and never waits. */
     public Route onIoThread() {
-        return new Route(method, pattern, access, handler, stream, true, parts);
+        return new Route(method, pattern, access, handler, stream, true);
     }
 
     public boolean open() {
         return access == Access.OPEN;
-    }
-
-    /** Path parameters when {@code path} matches the pattern. */
-    Optional<Map<String, String>> match(List<String> segments) {
-        if (parts.size() != segments.size()) {
-            return Optional.empty();
-        }
-        Map<String, String> params = Map.of();
-        for (int i = 0; i < parts.size(); i++) {
-            String p = parts.get(i);
-            String s = segments.get(i);
-            if (p.startsWith("{") && p.endsWith("}")) {
-                if (s.isEmpty()) {
-                    return Optional.empty();
-                }
-                if (params.isEmpty()) {
-                    params = new java.util.HashMap<>();
-                }
-                params.put(p.substring(1, p.length() - 1), s);
-            } else if (!p.equals(s)) {
-                return Optional.empty();
-            }
-        }
-        return Optional.of(params);
     }
 }

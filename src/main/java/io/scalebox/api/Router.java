@@ -8,10 +8,14 @@ import java.util.TreeSet;
 
 /** Finds the route for a method and path, or tells 404 from 405 (with the allowed methods). */
 public final class Router {
-    private final List<Route> routes;
+    /** A route with its pattern split into segments once. */
+    private record Entry(Route route, List<String> parts) {
+    }
+
+    private final List<Entry> routes;
 
     public Router(List<Route> routes) {
-        this.routes = List.copyOf(routes);
+        this.routes = routes.stream().map(r -> new Entry(r, segments(r.pattern()))).toList();
     }
 
     /**
@@ -28,8 +32,9 @@ public final class Router {
         List<String> segments = segments(path);
         TreeSet<String> allowed = new TreeSet<>();
         boolean allOpen = true;
-        for (Route r : routes) {
-            Optional<Map<String, String>> params = r.match(segments);
+        for (Entry e : routes) {
+            Route r = e.route();
+            Optional<Map<String, String>> params = params(e.parts(), segments);
             if (params.isEmpty()) {
                 continue;
             }
@@ -41,6 +46,30 @@ public final class Router {
         }
         // An unknown path is only revealed (404) to authenticated callers.
         return new Match(null, Map.of(), List.copyOf(allowed), !allowed.isEmpty() && allOpen);
+    }
+
+    /** Path parameters when the segments match the pattern's parts; {@code {x}} matches one non-empty segment. */
+    private static Optional<Map<String, String>> params(List<String> parts, List<String> segments) {
+        if (parts.size() != segments.size()) {
+            return Optional.empty();
+        }
+        Map<String, String> params = Map.of();
+        for (int i = 0; i < parts.size(); i++) {
+            String p = parts.get(i);
+            String s = segments.get(i);
+            if (p.startsWith("{") && p.endsWith("}")) {
+                if (s.isEmpty()) {
+                    return Optional.empty();
+                }
+                if (params.isEmpty()) {
+                    params = new java.util.HashMap<>();
+                }
+                params.put(p.substring(1, p.length() - 1), s);
+            } else if (!p.equals(s)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(params);
     }
 
     static List<String> segments(String path) {

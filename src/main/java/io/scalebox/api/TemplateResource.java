@@ -7,7 +7,6 @@ import io.scalebox.storage.TemplateStore;
 import io.scalebox.vm.VmManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
@@ -20,18 +19,13 @@ public final class TemplateResource {
     private final TemplateStore templates;
     private final VmManager manager;
     private final VmHostnames hostnames;
-    /** The last rendering of GET /templates; null: render again. */
-    private volatile Rendered rendered;
-
     /**
      * GET /templates as rendered, for the directory as it was then. Templates change by rename
      * and delete (the directory's mtime moves), by the daemon (an event clears it at once), or
-     * by a build outside it; a rendering is also redone after a second, so a change the mtime's
-     * coarse clock missed shows within that.
+     * by a build outside it; the key also holds the current second, so a change the mtime's
+     * coarse clock missed shows within a second.
      */
-    private record Rendered(FileTime dirChanged, long atNanos, byte[] json) {
-    }
-
+    private final RenderedJson rendered = new RenderedJson();
     private static final long REFRESH_NANOS = 1_000_000_000L;
 
     public TemplateResource(Config config, TemplateStore templates, VmManager manager, EventLog events) {
@@ -41,7 +35,7 @@ public final class TemplateResource {
         this.hostnames = new VmHostnames(config.baseDomain());
         events.listen(e -> {
             if (e.type().startsWith("snapshot.") || e.type().startsWith("template.")) {
-                rendered = null;
+                rendered.clear();
             }
         });
     }
@@ -61,15 +55,8 @@ public final class TemplateResource {
     }
 
     private byte[] listJson() {
-        FileTime changed = dirChanged();
-        long now = System.nanoTime();
-        Rendered r = rendered;
-        if (r != null && r.dirChanged().equals(changed) && now - r.atNanos() < REFRESH_NANOS) {
-            return r.json();
-        }
-        byte[] json = Json.GSON.toJson(Map.of("templates", list())).getBytes(StandardCharsets.UTF_8);
-        rendered = new Rendered(changed, now, json);
-        return json;
+        return rendered.get(List.of(dirChanged(), System.nanoTime() / REFRESH_NANOS),
+                () -> Map.of("templates", list()));
     }
 
     private FileTime dirChanged() {

@@ -23,21 +23,10 @@ public final class VmResource {
     }
 
     /** GET /vms as rendered at a version of the VM records (read before the list, so never newer than it). */
-    private record Rendered(long version, byte[] json) {
-    }
-
-    private volatile Rendered rendered = new Rendered(-1, new byte[0]);
+    private final RenderedJson rendered = new RenderedJson();
 
     private byte[] listJson() {
-        long version = manager.version();
-        Rendered r = rendered;
-        if (r.version() == version) {
-            return r.json();
-        }
-        byte[] json = Json.GSON.toJson(Map.of("vms", manager.list().stream().map(this::view).toList()))
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        rendered = new Rendered(version, json);
-        return json;
+        return rendered.get(manager.version(), () -> Map.of("vms", manager.list().stream().map(this::view).toList()));
     }
 
     public List<Route> routes() {

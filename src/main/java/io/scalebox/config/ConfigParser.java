@@ -223,13 +223,17 @@ public final class ConfigParser {
                     "a bearer token of at least " + MIN_TOKEN_LENGTH + " characters (the package generates one)"));
             return null;
         }
+        return wellFormedToken(ConfigKey.API_TOKEN, v, "") ? v : null;
+    }
+
+    /** A bearer token's form; a bad one is reported without being echoed (it may be a real secret with a typo). */
+    private boolean wellFormedToken(ConfigKey key, String v, String alternative) {
         if (v.length() < MIN_TOKEN_LENGTH || !TOKEN.matcher(v).matches()) {
-            // Never echo a token, not even a bad one: it may be a real secret with a typo.
-            errors.add(new ConfigError(ConfigKey.API_TOKEN.name(), "(" + v.length() + " characters, not shown)",
-                    "at least " + MIN_TOKEN_LENGTH + " characters from A-Z a-z 0-9 - . _ ~ + /"));
-            return null;
+            errors.add(new ConfigError(key.name(), "(" + v.length() + " characters, not shown)",
+                    alternative + "at least " + MIN_TOKEN_LENGTH + " characters from A-Z a-z 0-9 - . _ ~ + /"));
+            return false;
         }
-        return v;
+        return true;
     }
 
     /** Optional; a token like API_TOKEN but not the same one (it would give the monitoring system the API). */
@@ -238,9 +242,7 @@ public final class ConfigParser {
         if (v.isEmpty()) {
             return Optional.empty();
         }
-        if (v.length() < MIN_TOKEN_LENGTH || !TOKEN.matcher(v).matches()) {
-            errors.add(new ConfigError(ConfigKey.METRICS_TOKEN.name(), "(" + v.length() + " characters, not shown)",
-                    "empty or at least " + MIN_TOKEN_LENGTH + " characters from A-Z a-z 0-9 - . _ ~ + /"));
+        if (!wellFormedToken(ConfigKey.METRICS_TOKEN, v, "empty or ")) {
             return Optional.empty();
         }
         if (v.equals(apiToken)) {

@@ -187,21 +187,13 @@ public final class Daemon {
             }
             // Housekeeping: someone may flush the ruleset (a firewall reload, nft flush ruleset), put
             // ours back; guests may flood their consoles, cut the logs down.
-            guard = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "housekeeping");
-                t.setDaemon(true);
-                return t;
-            });
+            guard = scheduler("housekeeping");
             guard.scheduleWithFixedDelay(manager::repairFirewall, FIREWALL_CHECK.toSeconds(),
                     FIREWALL_CHECK.toSeconds(), TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager::capConsoleLogs, 1, 1, TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager::noticeBaseBuild, 5, 5, TimeUnit.SECONDS);
             // A VM whose hypervisor exits on its own is marked stopped (vm.crashed) within a second or two.
-            crashWatch = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "crash-watch");
-                t.setDaemon(true);
-                return t;
-            });
+            crashWatch = scheduler("crash-watch");
             crashWatch.scheduleWithFixedDelay(manager::reapExited, 1, 1, TimeUnit.SECONDS);
         }
         // HTTPS: Caddy terminates TLS for *.BASE_DOMAIN and hands requests to the router, which picks the VM.
@@ -236,6 +228,15 @@ public final class Daemon {
             throw new IOException("listening on " + config.apiBind() + ":" + port + " failed: "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
+    }
+
+    /** One daemon thread of that name for periodic work (it never keeps the JVM alive). */
+    private static ScheduledExecutorService scheduler(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** How long each step of the start took (a debug line: where a slow start spends its time). */

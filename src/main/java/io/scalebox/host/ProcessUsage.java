@@ -58,27 +58,34 @@ public final class ProcessUsage {
         }
         Path unified = Files.exists(cgroupRoot.resolve("cgroup.controllers")) ? cgroupRoot : cgroupRoot.resolve("unified");
         Optional<Path> v2 = within(unified, groups.get(""));
-        Usage own = null;
-        double cpu;
         Optional<Path> cpuacct = within(cgroupRoot.resolve("cpuacct"), groups.get("cpuacct"));
-        if (v2.isPresent() && Files.isReadable(v2.get().resolve("cpu.stat"))) {
-            cpu = field(v2.get().resolve("cpu.stat"), "usage_usec") / 1e6;
-        } else if (cpuacct.isPresent()) {
-            cpu = Long.parseLong(Files.readString(cpuacct.get().resolve("cpuacct.usage")).trim()) / 1e9;
-        } else {
-            own = fromProc(pid);
-            cpu = own.cpuSeconds();
-        }
-        long memory;
         Optional<Path> v1Memory = within(cgroupRoot.resolve("memory"), groups.get("memory"));
-        if (v2.isPresent() && Files.isReadable(v2.get().resolve("memory.current"))) {
-            memory = Long.parseLong(Files.readString(v2.get().resolve("memory.current")).trim());
-        } else if (v1Memory.isPresent()) {
-            memory = Long.parseLong(Files.readString(v1Memory.get().resolve("memory.usage_in_bytes")).trim());
+        Optional<Double> cpu;
+        if (v2.isPresent() && Files.isReadable(v2.get().resolve("cpu.stat"))) {
+            cpu = Optional.of(field(v2.get().resolve("cpu.stat"), "usage_usec") / 1e6);
+        } else if (cpuacct.isPresent()) {
+            cpu = Optional.of(number(cpuacct.get().resolve("cpuacct.usage")) / 1e9);
         } else {
-            memory = (own != null ? own : fromProc(pid)).memoryBytes();
+            cpu = Optional.empty();
         }
-        return new Usage(cpu, memory);
+        Optional<Long> memory;
+        if (v2.isPresent() && Files.isReadable(v2.get().resolve("memory.current"))) {
+            memory = Optional.of(number(v2.get().resolve("memory.current")));
+        } else if (v1Memory.isPresent()) {
+            memory = Optional.of(number(v1Memory.get().resolve("memory.usage_in_bytes")));
+        } else {
+            memory = Optional.empty();
+        }
+        if (cpu.isPresent() && memory.isPresent()) {
+            return new Usage(cpu.get(), memory.get());
+        }
+        Usage own = fromProc(pid);
+        return new Usage(cpu.orElse(own.cpuSeconds()), memory.orElse(own.memoryBytes()));
+    }
+
+    /** A cgroup file holding one number. */
+    private static long number(Path file) throws IOException {
+        return Long.parseLong(Files.readString(file).trim());
     }
 
     /** The unit's own group in a hierarchy; empty for the root (a controller not delegated to it). */

@@ -1,6 +1,7 @@
 package io.scalebox.metrics;
 
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,9 +39,8 @@ public final class Counter {
     }
 
     CounterSnapshot snapshot() {
-        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
-        cells.forEach((labels, cell) -> b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
-                .labels(Series.labels(labelNames, labels)).value(cell.sum()).build()));
-        return b.build();
+        Map<List<String>, Double> sums = new LinkedHashMap<>();
+        cells.forEach((labels, cell) -> sums.put(labels, (double) cell.sum()));
+        return Series.counter(name, help, labelNames, sums);
     }
 }

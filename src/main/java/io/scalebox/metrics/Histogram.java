@@ -49,12 +49,6 @@ public final class Histogram {
         cell.sum().add(seconds);
     }
 
-    /** Observations so far for these labels. */
-    public long count(String... labelValues) {
-        Cell cell = cells.get(Series.key(labelNames, labelValues));
-        return cell == null ? 0 : Arrays.stream(cell.counts()).mapToLong(LongAdder::sum).sum();
-    }
-
     HistogramSnapshot snapshot() {
         HistogramSnapshot.Builder b = HistogramSnapshot.builder().name(name).help(help);
         cells.forEach((labels, cell) -> {

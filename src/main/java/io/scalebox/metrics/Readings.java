@@ -1,10 +1,10 @@
 package io.scalebox.metrics;
 
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Figures read at scrape time (host, VMs, proxies): one {@link Family} per metric, filled with
@@ -38,8 +38,7 @@ public final class Readings {
         private final String help;
         private final boolean counter;
         private final List<String> labelNames;
-        private final List<List<String>> labels = new ArrayList<>();
-        private final List<Double> values = new ArrayList<>();
+        private final Map<List<String>, Double> values = new LinkedHashMap<>();
 
         private Family(String name, String help, boolean counter, List<String> labelNames) {
             this.name = name;
@@ -49,26 +48,12 @@ public final class Readings {
         }
 
         public Family set(double value, String... labelValues) {
-            labels.add(Series.key(labelNames, labelValues));
-            values.add(value);
+            values.put(Series.key(labelNames, labelValues), value);
             return this;
         }
 
         private MetricSnapshot snapshot() {
-            if (counter) {
-                CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
-                for (int i = 0; i < values.size(); i++) {
-                    b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
-                            .labels(Series.labels(labelNames, labels.get(i))).value(values.get(i)).build());
-                }
-                return b.build();
-            }
-            GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
-            for (int i = 0; i < values.size(); i++) {
-                b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
-                        .labels(Series.labels(labelNames, labels.get(i))).value(values.get(i)).build());
-            }
-            return b.build();
+            return counter ? Series.counter(name, help, labelNames, values) : Series.gauge(name, help, labelNames, values);
         }
     }
 }

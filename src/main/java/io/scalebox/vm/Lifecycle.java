@@ -238,20 +238,17 @@ final class Lifecycle {
      * Not while the host shuts down: those VMs boot again after the reboot (AUTOSTART).
      */
     Optional<Vm> reap(String id) throws VmException {
-        Vm[] ended = new Vm[1];
-        registry.withVm(id, vm -> {
+        return registry.withVm(id, vm -> {
             if (vm.status() != Vm.Status.running || machines.alive(vm) || host.processes().hostStopping()) {
-                return vm;
+                return Optional.<Vm>empty();
             }
             machines.halt(vm, false);
             Vm stopped = vm.stopped();
             save(stopped);
             LOG.warn("{}: its hypervisor exited without a stop request (the guest powered off or crashed, or the"
                     + " process was killed): marked stopped; POST /vms/{}/start boots it again", vm.id(), vm.name());
-            ended[0] = stopped;
-            return stopped;
+            return Optional.of(stopped);
         });
-        return Optional.ofNullable(ended[0]);
     }
 
     void delete(String idOrName) throws VmException {

@@ -197,7 +197,6 @@ public final class VmManager {
         }
     }
 
-    /** Keeps every VM's console log under the cap (the daemon calls it every second). */
     /** The newest {@code maxBytes} of a VM's console log (both files), as text. */
     public String console(String idOrName, int maxBytes) throws VmException {
         Vm vm = registry.get(idOrName);
@@ -250,6 +249,7 @@ public final class VmManager {
                 : Optional.empty();
     }
 
+    /** Keeps every VM's console log under the cap (the daemon calls it every second). */
     public void capConsoleLogs() {
         registry.list().forEach(consoles::rotate);
     }

@@ -53,6 +53,13 @@ abstract class EngineTest {
         return ConfigParser.parse(m);
     }
 
+    /** A fresh engine on the same data after its start-up recovery, as after a daemon restart. */
+    VmManager recovered(Config c) throws Exception {
+        VmManager m = engine(c);
+        m.recover();
+        return m;
+    }
+
     /** A fresh engine on the same data, as after a daemon restart. */
     VmManager engine() {
         return engine(config);

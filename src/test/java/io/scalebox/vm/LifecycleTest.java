@@ -145,7 +145,7 @@ class LifecycleTest extends EngineTest {
         assertEquals(List.of("vm.crashed"), events.since(0).stream().map(io.scalebox.events.Event::type)
                 .filter(t -> t.equals("vm.crashed")).toList(), "one event");
         assertEquals(1, metrics.crashes());
-        assertEquals(Vm.Status.stopped, engineOnSameData().get("alpha").status(), "the record says so");
+        assertEquals(Vm.Status.stopped, recovered(config).get("alpha").status(), "the record says so");
         assertEquals(Vm.Status.running, m.start("alpha").status(), "and it starts again");
     }
 
@@ -175,12 +175,6 @@ class LifecycleTest extends EngineTest {
                 .map(io.scalebox.events.Event::type).toList(), "built, then rebuilt; nothing in between");
         engine().noticeBaseBuild();
         assertEquals(2, events.since(0).size(), "what was there when the daemon started is no event");
-    }
-
-    private VmManager engineOnSameData() throws Exception {
-        VmManager restarted = engine();
-        restarted.recover();
-        return restarted;
     }
 
     @Test

@@ -55,13 +55,7 @@ class RecoveryTest extends EngineTest {
         assertEquals(Vm.Status.stopped, restarted.get("alpha").status());
         assertFalse(fake.taps.contains(vm.tap()), "its TAP is gone");
         assertTrue(Files.exists(store.dir(vm.id()).resolve("rootfs.ext4")), "disk kept");
-        assertEquals(Vm.Status.stopped, engineAfterRestart().get("alpha").status(), "the record says so");
-    }
-
-    private VmManager engineAfterRestart() throws Exception {
-        VmManager m = engine(config(Map.of("AUTOSTART", "false")));
-        m.recover();
-        return m;
+        assertEquals(Vm.Status.stopped, recovered(config(Map.of("AUTOSTART", "false"))).get("alpha").status(), "the record says so");
     }
 
     @Test
