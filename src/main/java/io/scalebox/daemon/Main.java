@@ -8,6 +8,7 @@ import io.scalebox.config.ConfigParser;
 import io.scalebox.config.EnvFile;
 import io.scalebox.config.InvalidConfigException;
 import io.scalebox.hypervisor.GuestShutdown;
+import io.scalebox.log.LineLoggers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.HttpURLConnection;
@@ -25,7 +26,6 @@ import java.util.Set;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.core.config.Configurator;
 
 /**
  * {@code scaleboxd}: runs the daemon with its configuration from the environment (systemd's
@@ -59,12 +59,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        // Lines go to journald with priority prefixes when systemd connected stdout to it.
-        System.setProperty("scalebox.appender", System.getenv("JOURNAL_STREAM") != null ? "journal" : "console");
         System.setProperty("org.jboss.logging.provider", "log4j2");
         int code = run(args, System.out, System.err);
         if (code >= 0) {
-            LogManager.shutdown();
             System.exit(code);
         }
     }
@@ -179,7 +176,7 @@ public final class Main {
                     fileForWarnings);
             return EXIT_CONFIG;
         }
-        Configurator.setRootLevel(Level.valueOf(config.logLevel().name()));
+        LineLoggers.setLevel(Level.valueOf(config.logLevel().name()));
         warnUnknownKeys(log, fileForWarnings);
         warnIfReadableByOthers(log, fileForWarnings);
 
@@ -199,7 +196,6 @@ public final class Main {
             notifier.stopping();
             daemon.stop();
             log.info("stopped");
-            LogManager.shutdown();
         }, "shutdown"));
         return -1;
     }

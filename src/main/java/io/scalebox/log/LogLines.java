@@ -1,0 +1,64 @@
+package io.scalebox.log;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import org.apache.logging.log4j.Level;
+
+/**
+ * How one log event becomes text. Two forms, picked once at start:
+ * <ul>
+ * <li>journal (systemd connected stdout to journald): {@code <N>Logger: message}, and every line
+ * of a stack trace prefixed {@code <3>  }, so journald files each line under a priority;
+ * <li>console (a terminal): {@code HH:mm:ss.SSS LEVEL Logger: message} and the stack trace.
+ * </ul>
+ */
+public enum LogLines {
+    JOURNAL, CONSOLE;
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    /** The form for this process: journal when systemd says stdout is a journal stream. */
+    public static LogLines forEnvironment() {
+        return System.getenv("JOURNAL_STREAM") != null ? JOURNAL : CONSOLE;
+    }
+
+    /** The event as text, ending in a newline. */
+    public String format(long epochMillis, Level level, String loggerName, String message, Throwable thrown) {
+        StringBuilder b = new StringBuilder(64 + message.length());
+        String shortName = loggerName.substring(loggerName.lastIndexOf('.') + 1);
+        if (this == JOURNAL) {
+            b.append('<').append(priority(level)).append('>');
+        } else {
+            b.append(TIME.format(LocalTime.ofInstant(java.time.Instant.ofEpochMilli(epochMillis), ZoneId.systemDefault())))
+                    .append(' ').append(String.format("%-5s", level.name())).append(' ');
+        }
+        b.append(shortName).append(": ").append(message).append('\n');
+        if (thrown != null) {
+            StringWriter trace = new StringWriter();
+            thrown.printStackTrace(new PrintWriter(trace));
+            for (String line : trace.toString().split("\n")) {
+                if (!line.isEmpty()) {
+                    b.append(this == JOURNAL ? "<3>  " : "").append(line).append('\n');
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    /** syslog priorities as journald reads them from a line's {@code <N>} prefix. */
+    static int priority(Level level) {
+        if (level.isMoreSpecificThan(Level.FATAL)) {
+            return 2;
+        }
+        if (level.isMoreSpecificThan(Level.ERROR)) {
+            return 3;
+        }
+        if (level.isMoreSpecificThan(Level.WARN)) {
+            return 4;
+        }
+        return level.isMoreSpecificThan(Level.INFO) ? 6 : 7;
+    }
+}
