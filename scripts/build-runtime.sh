@@ -6,21 +6,15 @@ TARGET=$1
 BASEDIR=$(cd "$(dirname "$0")/.." && pwd)
 JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
 
-# The JDK modules Undertow + XNIO + Gson + Log4j 2 need (see docs/packaging.md):
-#   java.desktop (java.beans for log4j-core), java.security.sasl (xnio),
-#   jdk.unsupported (jboss-threads, sun.misc.Unsafe), java.management (log4j, xnio JMX).
-MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.security.sasl,jdk.unsupported
+# The JDK modules Undertow + XNIO + Gson + the Log4j 2 API need (jdeps on the jars):
+#   java.security.sasl (xnio), jdk.unsupported (jboss-threads, sun.misc.Unsafe),
+#   java.management (xnio JMX), java.naming (undertow), java.logging (jboss-logging, xnio).
+MODULES=java.base,java.logging,java.naming,java.security.sasl,jdk.unsupported
 
 rm -rf "$TARGET/runtime"
 "$JAVA_HOME/bin/jlink" --module-path "$JAVA_HOME/jmods" --add-modules "$MODULES" \
     --strip-debug --no-header-files --no-man-pages --compress=2 \
     --output "$TARGET/runtime"
-# Native code the daemon never loads (AWT, fonts, images, sound): dropping it
-# saves space and keeps the package's library dependencies to libc and zlib.
-for lib in libawt.so libjawt.so libawt_headless.so libawt_xawt.so libfontmanager.so libjavajpeg.so \
-           liblcms.so libmlib_image.so libsplashscreen.so libjsound.so; do
-    rm -f "$TARGET/runtime/lib/$lib"
-done
 rm -f "$TARGET/runtime/bin/keytool"
 find "$TARGET/runtime" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper -o -name jexec \) \
     -exec strip --strip-unneeded --remove-section=.comment {} +
