@@ -308,7 +308,10 @@ hostns ip tuntap add dev sbx00000000aa mode tap
 hostns nft add rule inet scalebox prerouting udp dport 22099 dnat ip to 172.16.9.9:22099 comment '"vm-00000000beef"' 
 mkdir -p "$DATA/vms/vm-00000000abcd"; echo '{"id": broken' >"$DATA/vms/vm-00000000abcd/vm.json"
 mkdir -p "$DATA/vms/vm-00000000dead"   # an interrupted create: directory without record
+hostns ip addr flush dev br0; hostns ip link set br0 down   # someone took the bridge down
 daemon_start
+check "bridge up again" sh -c "ip netns exec $HOST_NS ip -o link show dev br0 | grep -q '[<,]UP[,>]'"
+check "bridge address back" sh -c "ip netns exec $HOST_NS ip -o -4 addr show dev br0 | grep -q ' 172.16.0.1/16 '"
 api GET /vms/alpha >/dev/null
 check_eq "crashed VM booted again (AUTOSTART)" running "$(field .status)"
 check "new hypervisor process" test "$(jq -r .process.pid "$DATA/vms/$A_ID/vm.json")" != "$A_PID"

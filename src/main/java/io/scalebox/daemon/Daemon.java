@@ -109,11 +109,10 @@ public final class Daemon {
             }
         }
         HypervisorKind kind = HypervisorKind.resolve(config);
+        // Answered while the bridge and recovery go on; logged once they are done.
         DiskCloner cloner = DiskCloner.probe(config.vmsDir());
-        phases.mark("probe");
-        LOG.info("scaleboxd {} starting: hypervisor {} ({}), data in {}, disks by {}", Version.current(), kind.key(),
-                kind.accel(config), config.dataDir(), cloner.mode() == DiskCloner.Mode.REFLINK
-                        ? "copy-on-write clone (reflink)" : "sparse copy (no reflink on this filesystem)");
+        LOG.info("scaleboxd {} starting: hypervisor {} ({}), data in {}", Version.current(), kind.key(),
+                kind.accel(config), config.dataDir());
         Path builtInitrd = config.kernelPath().resolveSibling("initrd.img");
         if (config.initrdPath().isEmpty() && Files.isRegularFile(builtInitrd)) {
             // An install from before the base build wrote "INITRD_PATH=": the cloud kernel cannot
@@ -205,6 +204,8 @@ public final class Daemon {
             router.start(config.https().routerPort());
             guard.scheduleWithFixedDelay(caddy.get()::sync, 0, CADDY_CHECK.toSeconds(), TimeUnit.SECONDS);
         }
+        LOG.info("disks are copied by {}", cloner.mode() == DiskCloner.Mode.REFLINK
+                ? "copy-on-write clone (reflink)" : "sparse copy (no reflink on this filesystem)");
         phases.mark("housekeeping");
         List<Route> routes = new ArrayList<>();
         HostStats hostStats = new HostStats(PROC);

@@ -38,17 +38,24 @@ public final class Network implements TapDevices {
 
     /** Creates the bridge with its address when networkd (or the admin) has not; enables forwarding. */
     public void ensureBridge() throws CommandException, IOException {
-        if (!exists(bridge)) {
+        // One ip for the usual start (the bridge is there, up, with its address): link and addresses.
+        String state;
+        try {
+            state = Command.run(List.of("ip", "-o", "-batch", "-"),
+                    "link show dev " + bridge + "\naddr show dev " + bridge + "\n", TIMEOUT);
+        } catch (CommandException e) {
             ip("link", "add", bridge, "type", "bridge");
             Files.createDirectories(runDir);
             Files.writeString(runDir.resolve("bridge-created"), bridge + "\n");
             LOG.info("created bridge {} ({})", bridge, address);
+            state = "";
         }
-        String addrs = ip("-4", "-o", "addr", "show", "dev", bridge);
-        if (!addrs.contains(" " + address + " ")) {
+        if (!state.contains(" " + address + " ")) {
             ip("addr", "replace", address.toString(), "dev", bridge);
         }
-        ip("link", "set", bridge, "up");
+        if (!isUp(state)) {
+            ip("link", "set", bridge, "up");
+        }
         try {
             Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), "1\n");
         } catch (IOException e) {
@@ -102,6 +109,14 @@ public final class Network implements TapDevices {
             }
         }
         return out;
+    }
+
+    /** Whether the first line of an {@code ip -o link show} has the UP flag: {@code 3: br0: <BROADCAST,UP> ...}. */
+    static boolean isUp(String linkShow) {
+        int open = linkShow.indexOf('<');
+        int close = linkShow.indexOf('>');
+        return open >= 0 && close > open
+                && List.of(linkShow.substring(open + 1, close).split(",")).contains("UP");
     }
 
     public boolean exists(String link) {

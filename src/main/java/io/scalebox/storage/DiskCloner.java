@@ -1,5 +1,6 @@
 package io.scalebox.storage;
 
+import io.scalebox.host.Background;
 import io.scalebox.host.Command;
 import io.scalebox.host.CommandException;
 import java.io.IOException;
@@ -23,34 +24,43 @@ public final class DiskCloner {
     }
 
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
-    private final Mode mode;
+    private final Background<Mode, IOException> mode;
 
-    private DiskCloner(Mode mode) {
+    private DiskCloner(Background<Mode, IOException> mode) {
         this.mode = mode;
     }
 
-    /** Probes reflink support with a tiny file in {@code dir}. */
-    public static DiskCloner probe(Path dir) throws IOException {
+    /**
+     * Probes reflink support with a tiny file in {@code dir}, on its own thread: the probe runs
+     * {@code cp} (40-100 ms at start-up), which the daemon's start need not wait for. The
+     * first {@link #mode} waits for the answer.
+     */
+    public static DiskCloner probe(Path dir) {
+        return new DiskCloner(Background.start("reflink-probe", () -> probeMode(dir)));
+    }
+
+    private static Mode probeMode(Path dir) throws IOException {
         Path a = Files.createTempFile(dir, ".reflink-probe", "");
         Path b = dir.resolve(a.getFileName() + ".clone");
         try {
             Files.write(a, new byte[4096]);
             Command.run(List.of("cp", "--reflink=always", a.toString(), b.toString()), Duration.ofSeconds(10));
-            return new DiskCloner(Mode.REFLINK);
+            return Mode.REFLINK;
         } catch (CommandException e) {
-            return new DiskCloner(Mode.COPY);
+            return Mode.COPY;
         } finally {
             Files.deleteIfExists(a);
             Files.deleteIfExists(b);
         }
     }
 
-    public Mode mode() {
-        return mode;
+    /** @throws IOException when the probe could not write its file in the directory */
+    public Mode mode() throws IOException {
+        return mode.join();
     }
 
-    public void copy(Path from, Path to) throws CommandException {
-        Command.run(List.of("cp", mode == Mode.REFLINK ? "--reflink=always" : "--sparse=always",
+    public void copy(Path from, Path to) throws CommandException, IOException {
+        Command.run(List.of("cp", mode() == Mode.REFLINK ? "--reflink=always" : "--sparse=always",
                 "--", from.toString(), to.toString()), TIMEOUT);
     }
 }

@@ -3,6 +3,7 @@ package io.scalebox.vm;
 import io.scalebox.config.Config;
 import io.scalebox.metrics.Metrics;
 import io.scalebox.config.Ipv4;
+import io.scalebox.host.Background;
 import io.scalebox.host.CommandException;
 import io.scalebox.hypervisor.ProcessLauncher;
 import io.scalebox.network.AddressPool;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.logging.log4j.LogManager;
@@ -51,6 +53,15 @@ final class Recovery {
     }
 
     void recover() throws IOException, CommandException {
+        // What the host has, asked while the records load (three child processes, 10-20 ms each).
+        // Asked before any re-attach, autostart or finished delete changes it: what those add is
+        // not in the answers, what they remove is known (finished) or gone already.
+        Background<Set<String>, CommandException> tables = Background.start("recovery-nft",
+                () -> host.firewall().vmIdsInTable());
+        Background<List<String>, CommandException> taps = Background.start("recovery-ip", () -> host.taps().taps());
+        Background<List<String>, CommandException> units = Background.start("recovery-systemctl",
+                () -> host.processes().units());
+        Set<String> finished = new HashSet<>();
         for (StoredVm stored : store.loadAll()) {
             if (stored instanceof StoredVm.Missing missing) {
                 LOG.warn("removing {}: no vm.json (interrupted create)", missing.dir());
@@ -65,6 +76,7 @@ final class Recovery {
                 if (found.deleting()) {
                     LOG.warn("{}: finishing a delete that was interrupted", found.vm().id());
                     lifecycle.teardown(found.vm());
+                    finished.add(found.vm().id());
                     metrics.reconciled("interrupted_delete_finished");
                 } else {
                     reattach(found.vm());
@@ -76,7 +88,7 @@ final class Recovery {
             Files.deleteIfExists(partial);
             metrics.reconciled("interrupted_snapshot_removed");
         }
-        reconcile();
+        reconcile(tables.join(), taps.join(), units.join(), finished);
         machines.applyForwards();
     }
 
@@ -113,25 +125,27 @@ final class Recovery {
     }
 
     /**
-     * Removes TAPs, hypervisor processes and units with scalebox's naming that belong to no VM;
-     * nftables rules of unknown VMs go when the table is rewritten from the records.
+     * Removes TAPs, hypervisor processes and units with scalebox's naming that belong to no VM
+     * (nor to one whose delete recovery just finished); nftables rules of unknown VMs go when
+     * the table is rewritten from the records.
      */
-    private void reconcile() throws CommandException {
+    private void reconcile(Set<String> idsInTable, List<String> hostTaps, List<String> hostUnits,
+                           Set<String> finished) throws CommandException {
         Set<String> taps = new HashSet<>();
-        Set<String> ids = new HashSet<>();
+        Set<String> ids = new HashSet<>(finished);
         for (Vm v : registry.list()) {
             ids.add(v.id());
             if (v.status() == Vm.Status.running) {
                 taps.add(v.tap());
             }
         }
-        for (String id : host.firewall().vmIdsInTable()) {
+        for (String id : idsInTable) {
             if (!ids.contains(id)) {
                 LOG.warn("{}: removing orphan nftables rules", id);
                 metrics.reconciled("orphan_rules_removed");
             }
         }
-        for (String tap : host.taps().taps()) {
+        for (String tap : hostTaps) {
             if (!taps.contains(tap) && host.taps().deleteTap(tap)) {
                 LOG.warn("removed orphan TAP {}", tap);
                 metrics.reconciled("orphan_tap_removed");
@@ -146,7 +160,7 @@ final class Recovery {
                 metrics.reconciled("orphan_process_ended");
             }
         });
-        for (String unit : host.processes().units()) {
+        for (String unit : hostUnits) {
             String id = unit.substring(ProcessLauncher.UNIT_PREFIX.length()).replace(".service", "");
             if (!ids.contains(id)) {
                 LOG.warn("{}: stopping orphan unit {}", id, unit);
