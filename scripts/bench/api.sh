@@ -3,7 +3,7 @@
 # network): the .deb installed, 4 templates and 20 (stopped) VMs recorded, then wrk
 # (-t2 -c32 -d10s, from this host's wrk inside the container's network namespace) on
 # /health, /templates, /vms and /info: req/s, p50 and p99, RUNS times each; start ->
-# first /health 200 (systemctl start to the answer, 10 times, median); idle RSS 10 s after
+# READY, when /health answers (systemd's clock, 10 times, median); idle RSS 10 s after
 # a start; peak RSS during the /vms runs.
 # Usage: scripts/bench/api.sh [DEB] [RUNS]
 set -u
@@ -61,5 +61,5 @@ for path in /health /templates /vms /info; do
     printf '%-11s req/s:%s (median %s)  p50 ms:%s  p99 ms:%s (median %s)%s\n' "$path" "$rates" "$(echo "$rates" | median)" \
         "$p50s" "$p99s" "$(echo "$p99s" | median)" "$(echo "$notes" | tr -s ' ')"
 done
-echo "start -> first /health 200 (systemctl start, 10 runs): ${starts}ms (median $(echo "$starts" | median))"
+echo "process start -> READY, /health 200 (10 runs): ${starts}ms (median $(echo "$starts" | median))"
 echo "RSS: idle 10 s after start ${idle_rss} MiB; peak during the runs above ${peak} MiB"

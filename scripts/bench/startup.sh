@@ -1,6 +1,6 @@
 #!/bin/bash
 # Startup benchmark of the packaged daemon under a real systemd (nspawn container):
-# .deb size, install time, start -> first /health 200 (with and without the CDS
+# .deb size, install time, process start -> READY with /health 200 (with and without the CDS
 # archive), idle RSS. Usage: scripts/bench/startup.sh [DEB] [RUNS]
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
