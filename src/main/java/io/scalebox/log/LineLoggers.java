@@ -2,6 +2,7 @@ package io.scalebox.log;
 
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.logging.log4j.Level;
@@ -47,10 +48,12 @@ public final class LineLoggers implements LoggerContextFactory, LoggerContext {
     }
 
     void write(Level level, String logger, String message, Throwable thrown) {
-        String text = lines.format(System.currentTimeMillis(), level, logger, message, thrown);
-        // One print per event: lines of concurrent events never interleave.
+        // UTF-8 whatever the locale (a unit has none: the JVM would write '?' for non-ASCII).
+        byte[] text = lines.format(System.currentTimeMillis(), level, logger, message, thrown)
+                .getBytes(StandardCharsets.UTF_8);
+        // One write per event: lines of concurrent events never interleave.
         synchronized (out) {
-            out.print(text);
+            out.write(text, 0, text.length);
             out.flush();
         }
     }

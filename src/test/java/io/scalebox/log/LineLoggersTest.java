@@ -41,6 +41,14 @@ class LineLoggersTest {
     }
 
     @Test
+    void linesAreUtf8WhateverTheLocale() {
+        // The stream's own charset is ASCII, as System.out's is in a unit without a locale.
+        LineLoggers ascii = new LineLoggers(LogLines.JOURNAL, new PrintStream(bytes, true, StandardCharsets.US_ASCII));
+        ascii.getLogger("io.scalebox.vm.Lifecycle").error("vm-1: cp failed (cp \u2026) for \u00e9t\u00e9");
+        assertEquals("<3>Lifecycle: vm-1: cp failed (cp \u2026) for \u00e9t\u00e9\n", written());
+    }
+
+    @Test
     void everyLineOfAStackTraceHasAPriority() {
         journal.getLogger("io.scalebox.vm.Lifecycle").error("vm-1: boom", new IllegalStateException("bad"));
         String error = written();
