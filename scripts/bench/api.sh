@@ -42,24 +42,29 @@ pid=$(ct systemctl show -p MainPID --value scaleboxd)
 rss() { ct awk '/VmRSS/{print int($2 / 1024)}' /proc/"$pid"/status; }
 idle_rss=$(rss)
 
-# wrk_once PATH -> "REQ/S P50 P99" (latencies in ms)
+# The daemon's CPU time so far, in clock ticks (all its threads).
+cpu_ticks() { ct awk '{print $14 + $15}' /proc/"$pid"/stat; }
+# wrk_once PATH -> "REQ/S P50 P99 CPU_US" (latencies in ms; the daemon's CPU µs per request)
 wrk_once() {
-    nsenter -t "$CT_PID" -n wrk -t2 -c32 -d10s --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080$1" |
-        awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    local before out
+    before=$(cpu_ticks)
+    out=$(nsenter -t "$CT_PID" -n wrk -t2 -c32 -d10s --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080$1")
+    echo "$out" | awk -v ticks="$(($(cpu_ticks) - before))" -v hz="$(getconf CLK_TCK)" \
+            'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
              /^Requests\/sec/ { r = int($2) } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-             /Non-2xx/ { bad = $NF } END { printf "%d %.2f %.2f%s\n", r, p50, p99, bad ? " non-2xx:" bad : "" }'
+             /Non-2xx/ { bad = $NF } END { printf "%d %.2f %.2f %.1f%s\n", r, p50, p99, ticks / hz * 1e6 / (r * 10), bad ? " non-2xx:" bad : "" }'
 }
 peak=$idle_rss
 for path in /health /templates /vms /info; do
-    rates="" p50s="" p99s="" notes=""
+    rates="" p50s="" p99s="" cpus="" notes=""
     for _ in $(seq 1 "$RUNS"); do
-        # shellcheck disable=SC2046 # three numbers (and a note) become $1..$4
+        # shellcheck disable=SC2046 # four numbers (and a note) become $1..$5
         set -- $(wrk_once "$path")
-        rates="$rates $1"; p50s="$p50s $2"; p99s="$p99s $3"; notes="$notes ${4:-}"
+        rates="$rates $1"; p50s="$p50s $2"; p99s="$p99s $3"; cpus="$cpus $4"; notes="$notes ${5:-}"
         now=$(rss); [ "$now" -gt "$peak" ] && peak=$now
     done
-    printf '%-11s req/s:%s (median %s)  p50 ms:%s  p99 ms:%s (median %s)%s\n' "$path" "$rates" "$(echo "$rates" | median)" \
-        "$p50s" "$p99s" "$(echo "$p99s" | median)" "$(echo "$notes" | tr -s ' ')"
+    printf '%-11s req/s:%s (median %s)  p50 ms:%s  p99 ms:%s (median %s)  daemon CPU µs/request:%s%s\n' "$path" "$rates" \
+        "$(echo "$rates" | median)" "$p50s" "$p99s" "$(echo "$p99s" | median)" "$cpus" "$(echo "$notes" | tr -s ' ')"
 done
 echo "process start -> READY, /health 200 (10 runs): ${starts}ms (median $(echo "$starts" | median))"
 echo "RSS: idle 10 s after start ${idle_rss} MiB; peak during the runs above ${peak} MiB"
