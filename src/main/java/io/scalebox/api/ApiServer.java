@@ -179,7 +179,7 @@ public final class ApiServer implements HttpHandler {
                      long started) {
         String route = match.route().pattern();
         try {
-            Map<String, String> query = new HashMap<>();
+            Map<String, String> query = exchange.getQueryString().isEmpty() ? Map.of() : new HashMap<>();
             for (Map.Entry<String, Deque<String>> q : exchange.getQueryParameters().entrySet()) {
                 query.put(q.getKey(), q.getValue().peekFirst());
             }

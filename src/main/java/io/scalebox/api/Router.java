@@ -1,6 +1,6 @@
 package io.scalebox.api;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +30,7 @@ public final class Router {
 
     public Match route(String method, String path) {
         List<String> segments = segments(path);
-        TreeSet<String> allowed = new TreeSet<>();
+        TreeSet<String> allowed = null; // made only for a 405: most requests find their route
         boolean allOpen = true;
         for (Entry e : routes) {
             Route r = e.route();
@@ -41,11 +41,15 @@ public final class Router {
             if (r.method().equals(method)) {
                 return new Match(r, params.get(), List.of(), r.open());
             }
+            if (allowed == null) {
+                allowed = new TreeSet<>();
+            }
             allowed.add(r.method());
             allOpen &= r.open();
         }
         // An unknown path is only revealed (404) to authenticated callers.
-        return new Match(null, Map.of(), List.copyOf(allowed), !allowed.isEmpty() && allOpen);
+        return allowed == null ? new Match(null, Map.of(), List.of(), false)
+                : new Match(null, Map.of(), List.copyOf(allowed), allOpen);
     }
 
     /** Path parameters when the segments match the pattern's parts; {@code {x}} matches one non-empty segment. */
@@ -72,11 +76,19 @@ public final class Router {
         return Optional.of(params);
     }
 
+    /** The path's segments without the leading and one trailing slash: {@code /vms/a/} is [vms, a]. */
     static List<String> segments(String path) {
-        String p = path.startsWith("/") ? path.substring(1) : path;
-        if (p.endsWith("/")) {
-            p = p.substring(0, p.length() - 1);
+        int from = path.startsWith("/") ? 1 : 0;
+        int to = path.endsWith("/") && path.length() > from ? path.length() - 1 : path.length();
+        if (from >= to) {
+            return List.of();
         }
-        return p.isEmpty() ? List.of() : Arrays.asList(p.split("/", -1));
+        List<String> out = new ArrayList<>(4);
+        for (int slash = path.indexOf('/', from); slash >= 0 && slash < to; slash = path.indexOf('/', from)) {
+            out.add(path.substring(from, slash));
+            from = slash + 1;
+        }
+        out.add(path.substring(from, to));
+        return out;
     }
 }
