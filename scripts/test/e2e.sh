@@ -213,7 +213,7 @@ chmod 0755 "$WORK/fake-firecracker"
 sed -e "s|^DATA_DIR=.*|DATA_DIR=$WORK/fc|" -e 's|^HYPERVISOR=.*|HYPERVISOR=firecracker|' \
     "$WORK/config" >"$WORK/fc.config"
 echo "FIRECRACKER_BIN=$WORK/fake-firecracker" >>"$WORK/fc.config"
-ip netns exec "$FC_NS" "$TARGET/runtime/bin/java" -cp "$CP" \
+ip netns exec "$FC_NS" "$TARGET/runtime/bin/java" @"$TARGET/launchers/scaleboxd.jvm" -cp "$CP" \
     io.scalebox.daemon.Main --config "$WORK/fc.config" >"$WORK/fc.log" 2>&1 &
 FC_PID=$!
 fc_up() { ip netns exec "$FC_NS" curl -sf http://127.0.0.1:8080/health; }

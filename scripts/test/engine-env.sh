@@ -1,7 +1,7 @@
 # The engine test harness, shared by scripts/test/e2e.sh and scripts/bench/engine.sh.
 # Source it with TARGET (Maven target dir) set; then `engine_start [DATA_DIR]` runs scaleboxd
 # in network namespaces made here (the host's network is untouched):
-#   netns $HOST_NS   scaleboxd (the packaged runtime and jars), br0 172.16.0.1/16, TAPs,
+#   netns $HOST_NS   scaleboxd (the packaged runtime, JVM options and jars), br0 172.16.0.1/16, TAPs,
 #                    QEMU, nftables; 192.0.2.1/24 on a veth to
 #   netns $CLIENT_NS the client: curl and ssh to 192.0.2.1 as a user would.
 # Extra config lines can be given in ENGINE_CONFIG; ENGINE_KERNEL, ENGINE_INITRD and ENGINE_BASE
@@ -108,7 +108,8 @@ CONF
 daemon_start() {
     # `ip netns exec` execs in place: $! is the daemon itself (a function would add a subshell).
     # shellcheck disable=SC2086
-    ip netns exec "$HOST_NS" env ${DAEMON_ENV:-} "$TARGET/runtime/bin/java" -cp "$CP" io.scalebox.daemon.Main \
+    ip netns exec "$HOST_NS" env ${DAEMON_ENV:-} "$TARGET/runtime/bin/java" @"$TARGET/launchers/scaleboxd.jvm" \
+        -cp "$CP" io.scalebox.daemon.Main \
         --config "$WORK/config" >>"$WORK/daemon.log" 2>&1 &
     DAEMON_PID=$!
     wait_for 30 client curl -sf "$API/health" || { echo "daemon did not start"; tail -20 "$WORK/daemon.log"; return 1; }
