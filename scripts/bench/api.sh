@@ -2,10 +2,13 @@
 # API benchmark of the packaged daemon under a real systemd (nspawn container, private
 # network): the .deb installed, 4 templates and 20 (stopped) VMs recorded, then wrk
 # (-t2 -c32 -d10s, from this host's wrk inside the container's network namespace) on
-# /health, /templates, /vms and /info: req/s, p50 and p99, RUNS times each; start ->
-# READY, when /health answers (systemd's clock, 10 times, median); idle RSS 10 s after
-# a start; peak RSS during the /vms runs.
-# Usage: scripts/bench/api.sh [DEB] [RUNS]
+# /health, /templates, /vms and /info after a 3 s warm-up: req/s, p50, p99 and the
+# daemon's CPU time per request; process start -> READY, when /health answers
+# (systemd's clock, 10 starts); idle RSS 10 s after a start; peak RSS during the runs.
+# With BASELINE (another .deb, e.g. the previous release), that package's daemon runs in
+# the same container on the same data, and the two alternate start by start and run by
+# run: machine-wide drift hits both alike.
+# Usage: scripts/bench/api.sh [DEB] [RUNS] [BASELINE_DEB]
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../test/lib.sh
@@ -14,12 +17,31 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 . "$HERE/test/container.sh"
 DEB=${1:-$(find "$HERE"/../target -maxdepth 1 -name 'scalebox_*_amd64.deb' | head -n 1)}
 RUNS=${2:-3}
+BASELINE=${3:-}
 trap ct_stop EXIT
 "$HERE/test/cache-images.sh" >/dev/null
 ct_start "sbapi$$" || exit 1
 cp "$DEB" "$CT_ROOT/root/s.deb"
 ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb >/dev/null 2>&1 || exit 1
+# postinst starts the debian-base build in the background (minutes of debootstrap here,
+# without a mirror): it would share the 2 cores with what is measured.
+ct systemctl stop scalebox-base-build.service
 TOKEN=$(ct sed -n 's/^API_TOKEN=//p' /etc/scalebox/config)
+ct cp /usr/sbin/scaleboxd /root/scaleboxd.new
+variants=new
+if [ -n "$BASELINE" ]; then
+    # The baseline's files under /root/base, its launcher pointed there, its own CDS archive.
+    dpkg-deb -x "$BASELINE" "$CT_ROOT/root/base"
+    sed -e 's#/usr/lib/scalebox/#/root/base/usr/lib/scalebox/#g' -e 's#/var/cache/scalebox/#/root/base/#g' \
+        "$CT_ROOT/root/base/usr/sbin/scaleboxd" >"$CT_ROOT/root/scaleboxd.base"
+    chmod 0755 "$CT_ROOT/root/scaleboxd.base"
+    ct env SCALEBOX_CDS_OPTS="-Xshare:off -XX:DumpLoadedClassList=/root/base/classes.lst" \
+        /root/scaleboxd.base --self-test >/dev/null 2>&1 || { echo "baseline self-test failed"; exit 1; }
+    ct env SCALEBOX_CDS_OPTS="-Xshare:dump -XX:SharedClassListFile=/root/base/classes.lst -XX:SharedArchiveFile=/root/base/scaleboxd.jsa" \
+        /root/scaleboxd.base >/dev/null 2>&1
+    variants="base new"
+fi
+use() { ct cp "/root/scaleboxd.$1" /usr/sbin/scaleboxd; }
 
 # The data: 4 templates (sparse) and 20 stopped VMs, recorded as the daemon records them.
 ct systemctl stop scaleboxd
@@ -31,17 +53,19 @@ for i in $(seq 1 20); do
         "$id" "$i" "$((i + 1))" "$(echo "$id" | cut -c4-13)" "$i" "$((22000 + i))" "$((1796000000000 + i))" \
         >"$CT_ROOT/var/lib/scalebox/vms/$id/vm.json"
 done
-ct systemctl start scaleboxd
-healthy() { [ "$(ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/health)" = 200 ]; }
-wait_for 30 healthy || { echo "daemon did not start"; ct journalctl -u scaleboxd --no-pager | tail; exit 1; }
-[ "$(ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/vms | jq '.vms | length')" = 20 ] || { echo "20 VMs not recorded"; exit 1; }
+for v in $variants; do
+    use "$v"
+    ct_start_ms >/dev/null || { echo "$v: daemon did not start"; ct journalctl -u scaleboxd --no-pager | tail; exit 1; }
+    [ "$(ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/vms | jq '.vms | length')" = 20 ] ||
+        { echo "$v: 20 VMs not recorded"; exit 1; }
+done
 
-starts=$(for _ in $(seq 1 10); do ct_start_ms; done | tr '\n' ' ')
-sleep 10
-pid=$(ct systemctl show -p MainPID --value scaleboxd)
+declare -A starts rates p50s p99s cpus notes idle peak
+for _ in $(seq 1 10); do
+    for v in $variants; do use "$v"; starts[$v]="${starts[$v]:-} $(ct_start_ms)"; done
+done
+
 rss() { ct awk '/VmRSS/{print int($2 / 1024)}' /proc/"$pid"/status; }
-idle_rss=$(rss)
-
 # The daemon's CPU time so far, in clock ticks (all its threads).
 cpu_ticks() { ct awk '{print $14 + $15}' /proc/"$pid"/stat; }
 # wrk_once PATH -> "REQ/S P50 P99 CPU_US" (latencies in ms; the daemon's CPU µs per request)
@@ -54,17 +78,36 @@ wrk_once() {
              /^Requests\/sec/ { r = int($2) } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
              /Non-2xx/ { bad = $NF } END { printf "%d %.2f %.2f %.1f%s\n", r, p50, p99, ticks / hz * 1e6 / (r * 10), bad ? " non-2xx:" bad : "" }'
 }
-peak=$idle_rss
-for path in /health /templates /vms /info; do
-    rates="" p50s="" p99s="" cpus="" notes=""
-    for _ in $(seq 1 "$RUNS"); do
-        # shellcheck disable=SC2046 # four numbers (and a note) become $1..$5
-        set -- $(wrk_once "$path")
-        rates="$rates $1"; p50s="$p50s $2"; p99s="$p99s $3"; cpus="$cpus $4"; notes="$notes ${5:-}"
-        now=$(rss); [ "$now" -gt "$peak" ] && peak=$now
+# Each round starts each variant afresh: idle RSS 10 s after that start, then every path.
+for _ in $(seq 1 "$RUNS"); do
+    for v in $variants; do
+        use "$v"
+        ct_start_ms >/dev/null
+        sleep 10
+        pid=$(ct systemctl show -p MainPID --value scaleboxd)
+        idle[$v]="${idle[$v]:-} $(rss)"
+        for path in /health /templates /vms /info; do
+            # Warm-up, not counted: the first seconds of a path run its code before C1 compiled it.
+            nsenter -t "$CT_PID" -n wrk -t2 -c32 -d3s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080$path" >/dev/null
+            # shellcheck disable=SC2046 # four numbers (and a note) become $1..$5
+            set -- $(wrk_once "$path")
+            k="$v $path"
+            rates[$k]="${rates[$k]:-} $1"; p50s[$k]="${p50s[$k]:-} $2"; p99s[$k]="${p99s[$k]:-} $3"
+            cpus[$k]="${cpus[$k]:-} $4"; notes[$k]="${notes[$k]:-} ${5:-}"
+        done
+        now=$(rss); [ "$now" -gt "${peak[$v]:-0}" ] && peak[$v]=$now
     done
-    printf '%-11s req/s:%s (median %s)  p50 ms:%s  p99 ms:%s (median %s)  daemon CPU µs/request:%s%s\n' "$path" "$rates" \
-        "$(echo "$rates" | median)" "$p50s" "$p99s" "$(echo "$p99s" | median)" "$cpus" "$(echo "$notes" | tr -s ' ')"
 done
-echo "process start -> READY, /health 200 (10 runs): ${starts}ms (median $(echo "$starts" | median))"
-echo "RSS: idle 10 s after start ${idle_rss} MiB; peak during the runs above ${peak} MiB"
+for v in $variants; do
+    if [ -n "$BASELINE" ]; then
+        if [ "$v" = new ]; then echo "== $(basename "$DEB")"; else echo "== baseline $(basename "$BASELINE")"; fi
+    fi
+    for path in /health /templates /vms /info; do
+        k="$v $path"
+        printf '%-11s req/s:%s (median %s)  p50 ms:%s  p99 ms:%s (median %s)  daemon CPU µs/request:%s%s\n' "$path" \
+            "${rates[$k]}" "$(echo "${rates[$k]}" | median)" "${p50s[$k]}" "${p99s[$k]}" "$(echo "${p99s[$k]}" | median)" \
+            "${cpus[$k]}" "$(echo "${notes[$k]}" | tr -s ' ')"
+    done
+    echo "process start -> READY, /health 200 (10 runs):${starts[$v]} ms (median $(echo "${starts[$v]}" | median))"
+    echo "RSS: idle 10 s after a start${idle[$v]} MiB; peak after the runs ${peak[$v]} MiB"
+done
