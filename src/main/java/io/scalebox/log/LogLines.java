@@ -35,7 +35,9 @@ public enum LogLines {
             b.append(TIME.format(LocalTime.ofInstant(java.time.Instant.ofEpochMilli(epochMillis), ZoneId.systemDefault())))
                     .append(' ').append(String.format("%-5s", level.name())).append(' ');
         }
-        b.append(shortName).append(": ").append(message).append('\n');
+        b.append(shortName).append(": ");
+        appendEscaped(b, message);
+        b.append('\n');
         if (thrown != null) {
             StringWriter trace = new StringWriter();
             thrown.printStackTrace(new PrintWriter(trace));
@@ -46,6 +48,26 @@ public enum LogLines {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * One event, one line: a line break in a message (a request path, a command's output)
+     * would start a journal entry of its own, with a priority the text chose. Control
+     * characters are written as escapes instead.
+     */
+    static void appendEscaped(StringBuilder b, String message) {
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c == '\n') {
+                b.append("\\n");
+            } else if (c == '\r') {
+                b.append("\\r");
+            } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
     }
 
     /** syslog priorities as journald reads them from a line's {@code <N>} prefix. */

@@ -41,6 +41,12 @@ class LineLoggersTest {
     }
 
     @Test
+    void aMessageCannotStartAJournalEntryOfItsOwn() {
+        journal.getLogger("io.scalebox.api.ApiServer").warn("GET {} failed", "/x\n<2>Main: forged\r\u0000");
+        assertEquals("<4>ApiServer: GET /x\\n<2>Main: forged\\r\\u0000 failed\n", written());
+    }
+
+    @Test
     void linesAreUtf8WhateverTheLocale() {
         // The stream's own charset is ASCII, as System.out's is in a unit without a locale.
         LineLoggers ascii = new LineLoggers(LogLines.JOURNAL, new PrintStream(bytes, true, StandardCharsets.US_ASCII));
