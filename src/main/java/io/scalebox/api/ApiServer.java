@@ -72,8 +72,8 @@ public final class ApiServer implements HttpHandler {
     }
 
     /**
-     * Loads and initializes what {@link #start} needs (Undertow, XNIO and its management beans,
-     * a worker made and ended again) without binding anything. The daemon runs it on another
+     * Loads and initializes what {@link #start} needs (Undertow, XNIO, a worker made and ended
+     * again) without binding anything. The daemon runs it on another
      * thread while its own start-up waits on child processes (ip, nft, systemctl): a warm start
      * then takes a few milliseconds instead of tens. Failures are left for {@link #start} to report.
      */

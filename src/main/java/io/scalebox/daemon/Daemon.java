@@ -11,6 +11,7 @@ import io.scalebox.api.VmResource;
 import io.scalebox.config.Config;
 import io.scalebox.events.EventLog;
 import io.scalebox.host.Account;
+import io.scalebox.host.Background;
 import io.scalebox.host.CommandException;
 import io.scalebox.host.HostAddress;
 import io.scalebox.host.HostStats;
@@ -98,9 +99,10 @@ public final class Daemon {
     /** Prepares directories, the bridge and the VMs recorded on disk, then binds the port. */
     public void start() throws IOException, CommandException {
         Phases phases = new Phases();
-        Thread warmUp = new Thread(ApiServer::warmUp, "warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
+        Background.start("warm-up", () -> {
+            ApiServer.warmUp();
+            return null;
+        });
         for (Path dir : List.of(config.dataDir(), config.templatesDir(), config.vmsDir(),
                 config.dataDir().resolve("kernel"))) {
             if (!Files.isDirectory(dir)) {

@@ -4,8 +4,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * One step run on its own short-lived daemon thread while the caller goes on: start-up steps
- * that mostly wait on a child process ({@code cp}, {@code nft}, {@code systemctl}) overlap
- * instead of queueing. {@link #join} gives the result, or throws what the step threw.
+ * overlap instead of queueing (most wait on a child process: {@code cp}, {@code nft},
+ * {@code systemctl}; the HTTP server's warm-up loads classes). {@link #join} gives the result,
+ * or throws what the step threw.
  *
  * @param <T> the result
  * @param <E> the checked exception the step may throw
