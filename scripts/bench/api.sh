@@ -21,11 +21,8 @@ BASELINE=${3:-}
 trap ct_stop EXIT
 "$HERE/test/cache-images.sh" >/dev/null
 ct_start "sbapi$$" || exit 1
-cp "$DEB" "$CT_ROOT/root/s.deb"
-ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb >/dev/null 2>&1 || exit 1
-# postinst starts the debian-base build in the background (minutes of debootstrap here,
-# without a mirror): it would share the 2 cores with what is measured.
-ct systemctl stop scalebox-base-build.service
+ct_install "$DEB" >/dev/null 2>&1 || exit 1
+ct_stop_base_build
 TOKEN=$(ct sed -n 's/^API_TOKEN=//p' /etc/scalebox/config)
 ct cp /usr/sbin/scaleboxd /root/scaleboxd.new
 variants=new

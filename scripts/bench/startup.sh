@@ -13,14 +13,11 @@ RUNS=${2:-5}
 trap ct_stop EXIT
 "$HERE/test/cache-images.sh" >/dev/null
 ct_start "sbbench$$" || exit 1
-cp "$DEB" "$CT_ROOT/root/s.deb"
 
 t0=$(ms)
-ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb >/dev/null 2>&1 || exit 1
+ct_install "$DEB" >/dev/null 2>&1 || exit 1
 install_ms=$(($(ms) - t0))
-# postinst starts the debian-base build in the background (minutes of debootstrap here,
-# without a mirror): it would share the 2 cores with what is measured.
-ct systemctl stop scalebox-base-build.service
+ct_stop_base_build
 
 series() { for _ in $(seq 1 "$RUNS"); do ct_start_ms; done | sort -n | tr '\n' ' '; }
 

@@ -232,11 +232,10 @@ codename=$(jq -r .codename "$BUILT/templates/debian-base.json")
 chmod -R a+rX "$mirror"
 CT_NSPAWN_ARGS="--bind-ro=$mirror:/srv/mirror"
 ct_start sbbase || { summary base; exit 1; }
-cp "$DEB" "$CT_ROOT/root/s.deb"
 printf 'deb [trusted=yes] file:///srv/mirror stable main\n' >"$CT_ROOT/etc/apt/sources.list"
 rm -f "$CT_ROOT/etc/apt/sources.list.d/"*
 start=$(date +%s)
-check "apt-get install ./scalebox.deb" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb
+check "apt-get install ./scalebox.deb" ct_install "$DEB"
 echo "  (install took $(($(date +%s) - start)) s; the build runs on in the background)"
 started() { ct journalctl -u scalebox-base-build --no-pager | grep -q '\[1/6\]'; }
 check "the build unit was started by the install" wait_for 60 started

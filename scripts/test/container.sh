@@ -5,7 +5,9 @@
 #   ct CMD...       runs CMD inside (all namespaces of the container)
 #   ct_reboot       powers it off and boots the same root again
 #   ct_stop         powers it off and deletes its root
+#   ct_install DEB  installs the package (apt-get, with its dependencies)
 #   ct_start_ms     (benchmarks) restarts scaleboxd: ms from its process start to READY (/health 200)
+#   ct_stop_base_build (benchmarks) stops the template build postinst started in the background
 CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
 CT_ROOT=""
 CT_NSPAWN=""
@@ -38,6 +40,16 @@ ct_boot() {
 
 ct() {
     nsenter -t "$CT_PID" -a "$@"
+}
+
+ct_install() {
+    cp "$1" "$CT_ROOT/root/s.deb"
+    ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb
+}
+
+ct_stop_base_build() {
+    # Minutes of debootstrap here, without a mirror: it would share the cores with what is measured.
+    ct systemctl stop scalebox-base-build.service
 }
 
 ct_start_ms() {

@@ -11,8 +11,6 @@ trap ct_stop EXIT
 
 echo "lifecycle: booting a bookworm container with systemd"
 ct_start "sblc$$" || exit 1
-cp "$DEB_A" "$CT_ROOT/root/a.deb"
-cp "$DEB_B" "$CT_ROOT/root/b.deb"
 
 http() { # http PORT PATH [TOKEN] -> status code
     ct curl -s -o /dev/null -w '%{http_code}' ${3:+-H "Authorization: Bearer $3"} "http://127.0.0.1:$1$2"
@@ -22,7 +20,7 @@ main_pid() { ct systemctl show -p MainPID --value scaleboxd; }
 health_is() { [ "$(http "$1" /health)" = "$2" ]; }
 
 echo "lifecycle: install"
-check "apt-get install ./scalebox_A.deb" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/a.deb
+check "apt-get install ./scalebox_A.deb" ct_install "$DEB_A"
 [ "$FAILED" -eq 0 ] || { summary lifecycle; exit 1; }
 check_eq "unit enabled" enabled "$(ct systemctl is-enabled scaleboxd)"
 check_eq "unit active" active "$(ct systemctl is-active scaleboxd)"
@@ -69,7 +67,7 @@ echo "lifecycle: upgrade to $VERSION_B"
 ct sed -i '/^AUTOSTART=/d' /etc/scalebox/config
 BEFORE=$(ct cat /etc/scalebox/config)
 PID=$(main_pid)
-check "apt-get install ./scalebox_B.deb" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/b.deb
+check "apt-get install ./scalebox_B.deb" ct_install "$DEB_B"
 check_eq "token kept" "$TOKEN" "$(conf API_TOKEN)"
 check_eq "existing lines unchanged" "$BEFORE" "$(ct head -n "$(printf '%s\n' "$BEFORE" | wc -l)" /etc/scalebox/config)"
 check_eq "missing key appended with its default" true "$(conf AUTOSTART)"
@@ -85,7 +83,7 @@ check "data kept" ct test -d /var/lib/scalebox/vms
 check "bridge kept" ct ip link show br0
 
 echo "lifecycle: reinstall"
-check "apt-get install again" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/b.deb
+check "apt-get install again" ct_install "$DEB_B"
 check_eq "active after reinstall" active "$(ct systemctl is-active scaleboxd)"
 check_eq "same token after reinstall" "$TOKEN" "$(conf API_TOKEN)"
 check_eq "/info with the old token" 200 "$(http 8181 /info "$TOKEN")"

@@ -12,9 +12,9 @@ CT_IMAGE=bookworm-systemd-qemu.tar
 CT_NSPAWN_ARGS="--bind=/dev/net/tun"
 trap ct_stop EXIT
 ct_start "sbup$$" || exit 1
-cp "$OLD" "$CT_ROOT/root/old.deb"; cp "$NEW" "$CT_ROOT/root/new.deb"
+cp "$NEW" "$CT_ROOT/root/new.deb"
 mkdir -p "$CT_ROOT/srv/guest"; cp --sparse=always "$CACHE/guest/vmlinux" "$CACHE/guest/initrd.img" "$CT_ROOT/srv/guest/"
-check "install the previous release" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/old.deb
+check "install the previous release" ct_install "$OLD"
 cp --sparse=always "$CACHE/guest/rootfs.ext4" "$CT_ROOT/var/lib/scalebox/templates/debian-base.ext4"
 ct sed -i -e 's|^QEMU_ACCEL=.*|QEMU_ACCEL=tcg|' -e 's|^KERNEL_PATH=.*|KERNEL_PATH=/srv/guest/vmlinux|' \
     -e 's|^INITRD_PATH=.*|INITRD_PATH=/srv/guest/initrd.img|' -e 's|^DEFAULT_MEM_SIZE_MIB=.*|DEFAULT_MEM_SIZE_MIB=256|' \

@@ -26,12 +26,10 @@ trap ct_stop EXIT
 echo "vm-systemd: booting a bookworm container with systemd and QEMU"
 CT_NSPAWN_ARGS="--bind=/dev/net/tun"
 ct_start "sbvm$$" || exit 1
-cp "$DEB" "$CT_ROOT/root/s.deb"
-cp "$DEB_B" "$CT_ROOT/root/b.deb"
 cp "$HERE/qmp-open.sh" "$CT_ROOT/root/qmp-open"
 mkdir -p "$CT_ROOT/srv/guest"
 cp --sparse=always "$CACHE/guest/vmlinux" "$CACHE/guest/initrd.img" "$CT_ROOT/srv/guest/"
-check "install the package" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/s.deb
+check "install the package" ct_install "$DEB"
 cp --sparse=always "$CACHE/guest/rootfs.ext4" "$CT_ROOT/var/lib/scalebox/templates/debian-base.ext4"
 ct sed -i -e 's|^QEMU_ACCEL=.*|QEMU_ACCEL=tcg|' -e 's|^KERNEL_PATH=.*|KERNEL_PATH=/srv/guest/vmlinux|' \
     -e 's|^INITRD_PATH=.*|INITRD_PATH=/srv/guest/initrd.img|' -e 's|^DEFAULT_MEM_SIZE_MIB=.*|DEFAULT_MEM_SIZE_MIB=256|' \
@@ -156,7 +154,7 @@ echo "vm-systemd: upgrade with a running VM"
 check "SSH before the upgrade" wait_for 120 ssh_ready "$PORT"
 PID=$(ct systemctl show -p MainPID --value "$UNIT")
 vmssh "$PORT" 'echo before-upgrade >/home/user/marker && sync'
-check "apt-get install the newer .deb" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/b.deb
+check "apt-get install the newer .deb" ct_install "$DEB_B"
 check_eq "daemon reports $VERSION_B" "$VERSION_B" "$(ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/info | ct jq -r .version)"
 check_eq "VM kept running through the upgrade" "$PID" "$(ct systemctl show -p MainPID --value "$UNIT")"
 check_eq "same id, name and port" "200 $ID unit $PORT" "$(api GET /vms/unit) $(field .id) $(field .name) $(field .ssh_port)"
@@ -183,7 +181,7 @@ check "apt-get remove" ct env DEBIAN_FRONTEND=noninteractive apt-get remove -y -
 check "remove stopped the VM" sh -c "! nsenter -t $CT_PID -a systemctl is-active -q $UNIT"
 check_eq "no VM process left" "" "$(ct pgrep -f qemu-system || true)"
 check_eq "journal: the guest powered off by itself on remove" $((CLEAN + 1)) "$(clean_stops)"
-check "reinstall" ct env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/b.deb
+check "reinstall" ct_install "$DEB_B"
 check "daemon active after the reinstall" wait_for 60 sh -c "nsenter -t $CT_PID -a systemctl is-active -q scaleboxd"
 check_eq "VM booted again (AUTOSTART)" active "$(ct systemctl is-active "$UNIT")"
 check "SSH after the reinstall" wait_for 120 ssh_ready "$PORT"
