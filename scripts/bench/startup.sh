@@ -31,6 +31,6 @@ ct mv /var/cache/scalebox/off.jsa /var/cache/scalebox/scaleboxd.jsa
 
 echo "deb:                 $(basename "$DEB") $(($(stat -c %s "$DEB") / 1024 / 1024)) MiB, installed $(ct du -sh /usr/lib/scalebox | cut -f1)"
 echo "install (apt-get):   ${install_ms} ms (includes the CDS archive generation)"
-echo "start->/health, CDS: ${with_cds}ms (sorted, $RUNS runs)"
-echo "start->/health, no CDS: ${without_cds}ms"
+echo "start->READY (/health 200), CDS: ${with_cds}ms (sorted, $RUNS runs)"
+echo "start->READY (/health 200), no CDS: ${without_cds}ms"
 echo "idle RSS after 10 s: $((rss_kib / 1024)) MiB"
