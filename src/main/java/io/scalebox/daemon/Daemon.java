@@ -137,10 +137,7 @@ public final class Daemon {
                     account.shareReadable(p);
                 }
             }
-            if (!account.mayOpen(TUN)) {
-                LOG.warn("{} is not open to {} (mode {}): VMs will fail to start with \"could not open {}\"; udev's"
-                        + " default makes it 0666: chmod 0666 {}", TUN, account.name(), Account.modeOf(TUN), TUN, TUN);
-            }
+            openTun(account);
         }
         network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR, account.name());
         // Units run "scaleboxd --stop-vm" as their ExecStop; the launcher script names itself.
@@ -230,6 +227,26 @@ public final class Daemon {
             manager.detach();
             throw new IOException("listening on " + config.apiBind() + ":" + port + " failed: "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Hypervisors open the TAP through /dev/net/tun as the account. udev makes it 0666; where no
+     * udev runs (containers, minimal images) it is 0600 root, and the account gets an ACL entry.
+     */
+    private static void openTun(Account account) {
+        if (account.mayOpen(TUN)) {
+            return;
+        }
+        String mode = Account.modeOf(TUN);
+        try {
+            account.grantDevice(TUN);
+            LOG.info("{} is {} (no udev rule opened it): {} may read and write it through a POSIX ACL entry of its"
+                    + " own (made at each start, removed on purge)", TUN, mode, account.name());
+        } catch (CommandException e) {
+            LOG.warn("{} is not open to {} (mode {}) and no ACL entry could be added ({}): VMs will fail to start"
+                    + " with \"could not open {}\"; install the acl package, or open it as udev's default rule"
+                    + " does: chmod 0666 {}", TUN, account.name(), mode, e.getMessage(), TUN, TUN);
         }
     }
 

@@ -12,6 +12,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -105,6 +107,16 @@ public final class Account {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * Lets the account read and write {@code device} through a POSIX ACL entry of its own (as
+     * logind gives a seat's devices to its user): for a device whose mode keeps it out, such as
+     * /dev/net/tun on a host without udev (0600 root). Nobody else gains anything. /dev is made
+     * anew at every boot, so the daemon applies it at every start; purge takes it away again.
+     */
+    public void grantDevice(Path device) throws CommandException {
+        Command.run(List.of("setfacl", "-m", "u:" + name + ":rw", device.toString()), Duration.ofSeconds(10));
     }
 
     /** A file's mode as ls shows it (rw-rw-rw-), or "unknown". */
