@@ -79,7 +79,7 @@ final class Recovery {
                     finished.add(found.vm().id());
                     metrics.reconciled("interrupted_delete_finished");
                 } else {
-                    reattach(found.vm());
+                    reattach(found.vm(), found.outdated());
                 }
             }
         }
@@ -92,7 +92,7 @@ final class Recovery {
         machines.applyForwards();
     }
 
-    private void reattach(Vm recorded) throws IOException {
+    private void reattach(Vm recorded, boolean outdated) throws IOException {
         addresses.reserve(Ipv4.parse(recorded.guestAddress()));
         ports.reserve(recorded.sshPort());
         Vm vm = recorded;
@@ -110,8 +110,14 @@ final class Recovery {
             host.taps().deleteTap(vm.tap());
             vm = vm.stopped();
             store.save(vm);
+            outdated = false;
             LOG.warn("{}: hypervisor gone; marked stopped, disk kept", vm.id());
             metrics.reconciled("marked_stopped");
+        }
+        if (outdated) {
+            store.save(vm);
+            LOG.info("{}: record of an earlier version rewritten in this version's format", vm.id());
+            metrics.reconciled("record_migrated");
         }
         registry.publish(vm);
         if (wasRunning && vm.status() == Vm.Status.stopped && config.autostart()) {

@@ -6,8 +6,11 @@ import java.nio.file.Path;
 public sealed interface StoredVm {
     Path dir();
 
-    /** A valid record; {@code deleting}: a delete of it was under way. */
-    record Found(Path dir, Vm vm, boolean deleting) implements StoredVm {
+    /**
+     * A valid record; {@code deleting}: a delete of it was under way; {@code outdated}: written
+     * by an earlier version in another format (rewritten in this version's at the start).
+     */
+    record Found(Path dir, Vm vm, boolean deleting, boolean outdated) implements StoredVm {
     }
 
     /** A directory without a record: a create that never got as far as writing one. */

@@ -78,11 +78,13 @@ public final class VmStore {
 
     private static StoredVm load(Path dir, Path record) {
         try {
-            Vm vm = VmRecord.parse(Files.readString(record, StandardCharsets.UTF_8));
+            String text = Files.readString(record, StandardCharsets.UTF_8);
+            Vm vm = VmRecord.parse(text);
             if (!vm.id().equals(dir.getFileName().toString())) {
                 return new StoredVm.Corrupt(dir, "corrupt record (id " + vm.id() + " in another VM's directory)");
             }
-            return new StoredVm.Found(dir, vm, Files.exists(dir.resolve(DELETING)));
+            // This version would write the same VM differently: an earlier version's format.
+            return new StoredVm.Found(dir, vm, Files.exists(dir.resolve(DELETING)), !VmRecord.format(vm).equals(text));
         } catch (IllegalArgumentException | IOException e) {
             return new StoredVm.Corrupt(dir, "corrupt record (" + e.getMessage() + ")");
         }

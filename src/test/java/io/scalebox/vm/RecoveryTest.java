@@ -140,13 +140,19 @@ class RecoveryTest extends EngineTest {
                 """);
         VmManager m = engine(config(Map.of("AUTOSTART", "false")));
         m.recover();
+        assertTrue(Files.readString(dir.resolve("vm.json")).contains("\"version\": " + VmRecord.VERSION),
+                "migrated at the start, before anything else changes it");
+        assertEquals(1, metrics.reconcileActions("record_migrated"));
+        String migrated = Files.readString(dir.resolve("vm.json"));
+        engine(config(Map.of("AUTOSTART", "false"))).recover();
+        assertEquals(migrated, Files.readString(dir.resolve("vm.json")), "a current record is left as it is");
+        assertEquals(1, metrics.reconcileActions("record_migrated"));
         Vm old = m.get("old");
         assertEquals(Vm.Status.stopped, old.status());
         assertEquals(41002, old.sshPort());
         assertEquals(java.util.Optional.empty(), old.kernelVersion());
         Vm started = m.start("old");
         assertEquals(Vm.Status.running, started.status());
-        assertTrue(Files.readString(dir.resolve("vm.json")).contains("\"version\": 2"), "rewritten as version 2");
     }
 
     @Test
