@@ -3,7 +3,7 @@
 # run its whole test suite (test). Idempotent; apt-get runs only when something is missing.
 set -eu
 BUILD="openjdk-17-jdk-headless maven binutils"
-TEST="$BUILD systemd-container debootstrap lintian piuparts curl iproute2 jq
+TEST="$BUILD acl systemd-container debootstrap lintian piuparts curl iproute2 jq
       qemu-system-x86 nftables e2fsprogs openssh-client lz4 zstd cpio socat wrk bc
       bash-completion apt-utils debian-archive-keyring mosh shellcheck strace
       caddy pebble openssl python3 prometheus"

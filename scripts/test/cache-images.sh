@@ -20,7 +20,7 @@ make_root() {
     # Packages the scalebox .deb depends on are included so that installing it
     # inside the container needs no network.
     debootstrap --variant=minbase \
-        --include=systemd,systemd-sysv,dbus,curl,adduser,iproute2,nftables,e2fsprogs,init-system-helpers,procps,"debootstrap,zstd,debian-archive-keyring$2" \
+        --include=systemd,systemd-sysv,dbus,curl,adduser,acl,iproute2,nftables,e2fsprogs,init-system-helpers,procps,"debootstrap,zstd,debian-archive-keyring$2" \
         bookworm "$root" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
         || { tail -20 "$CACHE/debootstrap.log"; rm -rf "$root"; exit 1; }
     # The operator's host runs systemd-networkd (package.md: the bridge is a networkd bridge).

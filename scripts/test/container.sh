@@ -1,7 +1,9 @@
 # A throw-away bookworm container with systemd as PID 1 (systemd-nspawn, private
 # network: nothing it does touches the host's interfaces). Source it, then:
-#   ct_start NAME   boots it (root from the cached tarball $CT_IMAGE of cache-images.sh;
-#                   extra systemd-nspawn arguments in CT_NSPAWN_ARGS)
+#   ct_start NAME   boots it (root from the cached tarball $CT_IMAGE of cache-images.sh, built
+#                   first if missing; extra systemd-nspawn arguments in CT_NSPAWN_ARGS). Its
+#                   /dev/net/tun is a node of its own, mode CT_TUN_MODE (default 0600 root, as on
+#                   a host without udev), whatever the host's node is; a reboot makes it anew.
 #   ct CMD...       runs CMD inside (all namespaces of the container)
 #   ct_reboot       powers it off and boots the same root again
 #   ct_stop         powers it off and deletes its root
@@ -14,6 +16,8 @@ CT_NSPAWN=""
 CT_PID=""
 
 ct_start() {
+    local out
+    out=$("$(dirname "${BASH_SOURCE[0]}")/cache-images.sh" 2>&1) || { echo "$out"; return 1; }
     CT_ROOT=$(mktemp -d /var/tmp/scalebox-ct.XXXXXX)
     tar -C "$CT_ROOT" -xf "$CACHE/${CT_IMAGE:-bookworm-systemd.tar}"
     # mktemp made it 0700: unprivileged services (networkd) must be able to enter /.
@@ -23,9 +27,14 @@ ct_start() {
 }
 
 ct_boot() {
+    # What the container's /dev holds after a boot: the node with its mode and no ACL. (nspawn
+    # would copy the host's node, with the mode the host happens to have.)
+    rm -f "$CT_ROOT.tun"
+    mknod -m "${CT_TUN_MODE:-0600}" "$CT_ROOT.tun" c 10 200
     # shellcheck disable=SC2086
     systemd-nspawn -D "$CT_ROOT" --boot --private-network --register=no --keep-unit \
-        --console=read-only --machine="$CT_NAME" ${CT_NSPAWN_ARGS:-} >>"$CT_ROOT.console.log" 2>&1 &
+        --console=read-only --machine="$CT_NAME" --bind="$CT_ROOT.tun:/dev/net/tun" ${CT_NSPAWN_ARGS:-} \
+        >>"$CT_ROOT.console.log" 2>&1 &
     CT_NSPAWN=$!
     # The container's PID 1 is nspawn's child running systemd.
     for _ in $(seq 1 100); do
@@ -35,7 +44,14 @@ ct_boot() {
         sleep 0.1
     done
     [ -n "$CT_PID" ] || { echo "container did not boot"; cat "$CT_ROOT.console.log"; return 1; }
-    timeout 60 nsenter -t "$CT_PID" -a systemctl is-system-running --wait >/dev/null 2>&1 || true
+    # Until the boot is over (running, or degraded); systemctl cannot even ask while PID 1's
+    # bus is not up yet, and says nothing on stdout then.
+    local state=""
+    for _ in $(seq 1 300); do
+        state=$(timeout 60 nsenter -t "$CT_PID" -a systemctl is-system-running --wait 2>/dev/null)
+        [ -z "$state" ] || break
+        sleep 0.2
+    done
 }
 
 ct() {
@@ -87,6 +103,6 @@ ct_reboot() {
 ct_stop() {
     [ -n "$CT_NSPAWN" ] || return 0
     ct_poweroff
-    rm -rf "$CT_ROOT" "$CT_ROOT.console.log"
+    rm -rf "$CT_ROOT" "$CT_ROOT.console.log" "$CT_ROOT.tun"
     CT_NSPAWN=""
 }

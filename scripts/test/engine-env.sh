@@ -43,23 +43,43 @@ engine_stop() {
 }
 
 # engine_cleanup [LINES]: the suites' EXIT trap: the daemon log's last LINES (40) when a check
-# failed, then everything engine_start made. Suites with more to undo call it from their trap.
+# failed, then everything engine_start made, and the host as it was before. Suites with more
+# to undo call it from their trap.
 engine_cleanup() {
     if [ "${FAILED:-0}" -gt 0 ] && [ -f "$WORK/daemon.log" ]; then
         echo "--- daemon log (last ${1:-40} lines)"; tail -n "${1:-40}" "$WORK/daemon.log"
     fi
     engine_stop
+    restore_host
     rm -rf "$WORK"
 }
 
 # The package's unprivileged account for hypervisors and image tools (postinst makes it on a
-# real install); the work directory opened to its group, as the daemon opens DATA_DIR.
+# real install), made here if the host lacks it; the work directory opened to its group, as the
+# daemon opens DATA_DIR. /dev/net/tun stays as the host has it: where it is 0600 (no udev), the
+# daemon gives the account an ACL entry of its own, as it does on a real host. restore_host
+# undoes all of it, so that no later suite depends on this one.
 ensure_account() {
-    getent passwd scalebox-vm >/dev/null || useradd --system --user-group --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin scalebox-vm
+    if [ ! -e "$WORK/tun.acl" ]; then  # the host before the first start only
+        getfacl -p /dev/net/tun >"$WORK/tun.acl" 2>/dev/null
+        [ -d /run/scalebox ] || touch "$WORK/no-run-dir"
+    fi
+    if ! getent passwd scalebox-vm >/dev/null; then
+        useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+            scalebox-vm
+        touch "$WORK/made-account"
+    fi
     chgrp scalebox-vm "$WORK" && chmod 0750 "$WORK"
-    # What udev's default rule gives /dev/net/tun on every Debian host; this machine has no udev.
-    chmod 0666 /dev/net/tun
+}
+
+restore_host() {
+    [ ! -s "$WORK/tun.acl" ] || setfacl --restore="$WORK/tun.acl"
+    # The daemon's marker of a bridge it made (the bridge itself was in the suite's namespace).
+    [ ! -e "$WORK/no-run-dir" ] || rm -rf /run/scalebox
+    if [ -e "$WORK/made-account" ]; then
+        userdel scalebox-vm 2>/dev/null
+        ! getent group scalebox-vm >/dev/null || groupdel scalebox-vm
+    fi
 }
 
 engine_start() {

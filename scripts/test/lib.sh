@@ -13,6 +13,15 @@ check() {
     if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(printf '%s' "$out" | tail -5)"; fi
 }
 
+# check_here NAME CMD...: as check, but CMD runs in this shell, so the variables it sets stay set.
+check_here() {
+    local what=$1 log
+    shift
+    log=$(mktemp)
+    if "$@" >"$log" 2>&1; then pass "$what"; else fail "$what" "$(tail -5 "$log")"; fi
+    rm -f "$log"
+}
+
 check_eq() {
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected [$2], got [$3]"; fi
 }

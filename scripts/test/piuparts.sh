@@ -6,6 +6,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DEB=$1
 CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+"$HERE/cache-images.sh" >/dev/null || { fail "piuparts base tarball"; summary piuparts; exit 1; }
 log=$(mktemp)
 echo "piuparts: install, purge and leftovers of $(basename "$DEB")"
 if piuparts --no-eatmydata -d bookworm -m "$MIRROR" -b "$CACHE/piuparts-base.tgz" "$DEB" >"$log" 2>&1 \

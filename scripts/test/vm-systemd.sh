@@ -15,38 +15,20 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/container.sh"
+. "$HERE/vm-container.sh"
 DEB=$1 DEB_B=$2 VERSION_B=$3
-CT_IMAGE=bookworm-systemd-qemu.tar
 # systemd-analyze's exposure of a VM unit (0 safest, 10 unconfined; measured 2026-12: see docs/benchmarks.md).
 MAX_VM_EXPOSURE=1.5
 MAX_DAEMON_EXPOSURE=5.0
 trap ct_stop EXIT
-"$HERE/build-guest.sh" >/dev/null || exit 1
 
-echo "vm-systemd: booting a bookworm container with systemd and QEMU"
-CT_NSPAWN_ARGS="--bind=/dev/net/tun"
-ct_start "sbvm$$" || exit 1
-cp "$HERE/qmp-open.sh" "$CT_ROOT/root/qmp-open"
-mkdir -p "$CT_ROOT/srv/guest"
-cp --sparse=always "$CACHE/guest/vmlinux" "$CACHE/guest/initrd.img" "$CT_ROOT/srv/guest/"
-check "install the package" ct_install "$DEB"
-cp --sparse=always "$CACHE/guest/rootfs.ext4" "$CT_ROOT/var/lib/scalebox/templates/debian-base.ext4"
-ct sed -i -e 's|^QEMU_ACCEL=.*|QEMU_ACCEL=tcg|' -e 's|^KERNEL_PATH=.*|KERNEL_PATH=/srv/guest/vmlinux|' \
-    -e 's|^INITRD_PATH=.*|INITRD_PATH=/srv/guest/initrd.img|' -e 's|^DEFAULT_MEM_SIZE_MIB=.*|DEFAULT_MEM_SIZE_MIB=256|' \
-    -e 's|^DEFAULT_VCPU_COUNT=.*|DEFAULT_VCPU_COUNT=1|' -e 's|^VM_STOP_TIMEOUT=.*|VM_STOP_TIMEOUT=20|' \
-    /etc/scalebox/config
-# A persistent journal: the lines of the boot before the reboot are checked after it.
-ct mkdir -p /var/log/journal
-ct systemctl restart systemd-journald
-check "restart with QEMU_ACCEL=tcg" ct systemctl restart scaleboxd
-TOKEN=$(ct sed -n 's/^API_TOKEN=//p' /etc/scalebox/config)
-ct ssh-keygen -q -t ed25519 -N '' -f /root/key
-KEY=$(ct cat /root/key.pub)
-api() { ct curl -s -o /root/body -w '%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN" ${3:+--data-binary "$3"} "http://127.0.0.1:8080$2"; }
-field() { ct jq -r "$1" /root/body; }
-vmssh() { ct ssh -q -i /root/key -p "$1" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-    -o ConnectTimeout=10 -o BatchMode=yes user@127.0.0.1 "${@:2}"; }
-ssh_ready() { vmssh "$1" true; }
+echo "vm-systemd: booting a bookworm container with systemd and QEMU (its /dev/net/tun 0600 root: no udev)"
+vmct_start "sbvm$$" || exit 1
+check_here "install the package" vmct_install "$DEB"
+# tun_acl: the node's ACL on one line (getfacl without its header).
+tun_acl() { ct getfacl -p --omit-header /dev/net/tun | grep -v '^$' | tr '\n' ' '; }
+TUN_GRANTED="user::rw- user:scalebox-vm:rw- group::--- mask::rw- other::--- "
+check_eq "/dev/net/tun: an ACL entry for scalebox-vm, nothing for anyone else" "$TUN_GRANTED" "$(tun_acl)"
 
 check_eq "create a VM" 201 "$(api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"unit\"}")"
 ID=$(field .id); PORT=$(field .ssh_port); UNIT=scalebox-vm-$ID.service
@@ -167,6 +149,7 @@ ct_reboot || { check "apt-get purge" ct env DEBIAN_FRONTEND=noninteractive apt-g
 check "purge leaves no VM data" sh -c "! nsenter -t $CT_PID -a test -e /var/lib/scalebox"
 summary vm-systemd; exit 1; }
 check "daemon active after the reboot" wait_for 60 sh -c "nsenter -t $CT_PID -a systemctl is-active -q scaleboxd"
+check_eq "the reboot made /dev/net/tun anew; the daemon gave the account its entry again" "$TUN_GRANTED" "$(tun_acl)"
 check_eq "same id, name and port after the reboot" "200 $ID unit $PORT running" "$(api GET /vms/unit) $(field .id) $(field .name) $(field .ssh_port) $(field .status)"
 check_eq "VM booted again in its unit (AUTOSTART)" active "$(ct systemctl is-active "$UNIT")"
 check "SSH after the reboot" wait_for 120 ssh_ready "$PORT"
@@ -189,4 +172,6 @@ check_eq "file written without sync before the remove is there" unsynced-remove 
 check "apt-get remove again" ct env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q scalebox
 check "apt-get purge" ct env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q scalebox
 check "purge leaves no VM data" sh -c "! nsenter -t $CT_PID -a test -e /var/lib/scalebox"
+check_eq "purge took the ACL entry away: /dev/net/tun is 0600 root again" "user::rw- group::--- other::--- crw-------" \
+    "$(tun_acl)$(ct stat -c %A /dev/net/tun)"
 summary vm-systemd
