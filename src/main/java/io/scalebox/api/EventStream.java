@@ -22,7 +22,7 @@ public final class EventStream implements HttpHandler {
         this.sse = new ServerSentEventHandler((connection, lastEventId) -> {
             connection.setKeepAliveTime(15_000);
             // A live event may arrive while the history is replayed: ids let clients drop a repeat.
-            for (Event e : log.since(parse(lastEventId))) {
+            for (Event e : replay(log, lastEventId)) {
                 send(connection, e);
             }
         });
@@ -45,12 +45,17 @@ public final class EventStream implements HttpHandler {
         sse.handleRequest(exchange);
     }
 
-    /** Last-Event-ID as a number; none (or not ours): only live events. */
-    static long parse(String lastEventId) {
+    /**
+     * What a connecting client gets before the live events: nothing without a Last-Event-ID
+     * (or with one that is not a number), everything held for 0, else what followed that id,
+     * with an events.missed event first when the history no longer reaches back to it.
+     */
+    static java.util.List<Event> replay(EventLog log, String lastEventId) {
         if (lastEventId == null || !lastEventId.matches("[0-9]{1,18}")) {
-            return Long.MAX_VALUE;
+            return java.util.List.of();
         }
-        return Long.parseLong(lastEventId);
+        long id = Long.parseLong(lastEventId);
+        return id == 0 ? log.since(0) : log.resume(id);
     }
 
     static String json(Event e) {
