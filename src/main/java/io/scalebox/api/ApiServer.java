@@ -10,14 +10,17 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
-import java.net.InetSocketAddress;
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.xnio.OptionMap;
 import org.xnio.Options;
 
 /**
@@ -38,7 +41,10 @@ public final class ApiServer implements HttpHandler {
     private final Metrics metrics;
     private final String bind;
     private final int port;
-    private Undertow undertow;
+    private HttpListener listener;
+    private volatile boolean stopping;
+    /** Requests received and not yet answered (event streams aside). */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     public ApiServer(String bind, int port, Authenticator authenticator, List<Route> routes, Metrics metrics) {
         this.metrics = metrics;
@@ -49,26 +55,20 @@ public final class ApiServer implements HttpHandler {
     }
 
     /**
-     * Binds and serves; throws when the address cannot be bound. Clients are untrusted: headers
+     * Serves on {@code inherited} (the socket systemd holds, see {@link HttpListener}) or binds;
+     * throws when the address cannot be bound. Clients are untrusted: headers
      * are capped at 16 KiB and must arrive within 10 s, a connection without a request is closed
      * after 30 s and any connection idle for 60 s; past 10,000 connections new ones wait in the
      * backlog. Bodies are received on the I/O threads, so a slow client never holds a worker.
      */
-    public synchronized void start() {
-        undertow = Undertow.builder()
-                .addHttpListener(port, bind)
-                .setIoThreads(2)
-                .setWorkerThreads(64)
-                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
-                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 30_000)
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, 60_000)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) MAX_BODY_BYTES)
-                .setSocketOption(Options.CONNECTION_HIGH_WATER, MAX_CONNECTIONS)
-                .setSocketOption(Options.CONNECTION_LOW_WATER, MAX_CONNECTIONS)
-                .setHandler(this)
-                .build();
-        undertow.start();
+    public synchronized void start(Optional<ServerSocketChannel> inherited) throws IOException {
+        listener = HttpListener.start(this, inherited, bind, port, 2, 64, MAX_CONNECTIONS, OptionMap.builder()
+                .set(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, 30_000)
+                .set(UndertowOptions.IDLE_TIMEOUT, 60_000)
+                .set(UndertowOptions.MAX_ENTITY_SIZE, (long) MAX_BODY_BYTES)
+                .getMap());
     }
 
     /**
@@ -84,8 +84,9 @@ public final class ApiServer implements HttpHandler {
                     .set(Options.WORKER_IO_THREADS, 1).set(Options.WORKER_TASK_CORE_THREADS, 1)
                     .set(Options.WORKER_TASK_MAX_THREADS, 1).getMap());
             worker.shutdownNow();
-            Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(exchange -> { }).build();
             for (String c : List.of("io.undertow.server.protocol.http.HttpOpenListener",
+                    "io.undertow.server.DefaultByteBufferPool", "org.xnio.ChannelListeners", "org.xnio.nio.NioTcpServer",
+                    "org.xnio.nio.QueuedNioTcpServer2", "io.undertow.UndertowOptions",
                     "io.undertow.server.protocol.http.HttpReadListener", "io.undertow.server.HttpServerExchange",
                     "io.undertow.server.Connectors", "io.undertow.util.Headers", "io.undertow.util.Methods")) {
                 Class.forName(c, true, ApiServer.class.getClassLoader());
@@ -97,13 +98,40 @@ public final class ApiServer implements HttpHandler {
 
     /** The bound port (differs from the configured one when that was 0). */
     public synchronized int port() {
-        return ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+        return listener.port();
+    }
+
+    /**
+     * Stops without failing a request: no more accepting (under systemd the socket stays open,
+     * and new clients wait for the next daemon), a moment for connections just accepted to send
+     * theirs, the requests under way answered (at most {@code grace}), with "Connection: close"
+     * so that their clients' next request goes to the next daemon; then the rest closes. Event
+     * streams are cut: their clients resume with Last-Event-ID.
+     */
+    public synchronized void stop(java.time.Duration grace) {
+        if (listener == null) {
+            return;
+        }
+        stopping = true;
+        listener.stopAccepting();
+        long end = System.nanoTime() + grace.toNanos();
+        sleep(100);
+        while (inFlight.get() > 0 && System.nanoTime() < end) {
+            sleep(10);
+        }
+        listener.stop();
+        listener = null;
     }
 
     public synchronized void stop() {
-        if (undertow != null) {
-            undertow.stop();
-            undertow = null;
+        stop(java.time.Duration.ZERO);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -114,6 +142,10 @@ public final class ApiServer implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         long started = System.nanoTime();
+        if (stopping) {
+            // The next daemon serves this client's next request: a new connection waits for it.
+            exchange.setPersistent(false);
+        }
         String method = exchange.getRequestMethod().toString();
         String path = exchange.getRequestPath();
         Router.Match match = router.route(method, path);
@@ -137,6 +169,13 @@ public final class ApiServer implements HttpHandler {
             return;
         }
         String route = match.route().pattern();
+        if (match.route().stream().isEmpty()) {
+            inFlight.incrementAndGet();
+            exchange.addExchangeCompleteListener((ex, next) -> {
+                inFlight.decrementAndGet();
+                next.proceed();
+            });
+        }
         if (match.route().stream().isPresent()) {
             // Counted when it ends: a stream's duration is how long the client followed it.
             exchange.addExchangeCompleteListener((ex, next) -> {

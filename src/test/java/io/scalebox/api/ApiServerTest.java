@@ -28,7 +28,7 @@ class ApiServerTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         List<Route> routes = List.of(
                 Route.open("GET", "/health", r -> Response.ok(Map.of("status", "ok"))),
                 Route.authenticated("GET", "/things/{id}", r -> Response.ok(Map.of("id", r.param("id")))),
@@ -39,7 +39,7 @@ class ApiServerTest {
                 }),
                 Route.metrics("GET", "/figures", r -> Response.text("text/plain; version=0.0.4", "x 1\n".getBytes())));
         server = new ApiServer("127.0.0.1", 0, new Authenticator(TOKEN, Optional.of(METRICS_TOKEN)), routes, METRICS);
-        server.start();
+        server.start(Optional.empty());
     }
 
     @AfterAll
@@ -210,5 +210,37 @@ class ApiServerTest {
             assertFalse(r.body().contains(TOKEN));
             assertFalse(r.headers().map().toString().contains(TOKEN));
         }
+    }
+
+    /**
+     * The socket systemd holds across a restart: already bound and listening when the daemon
+     * starts. A client that connected and sent its request before the server existed (waiting
+     * in the backlog, as during a restart) is answered once it takes the socket over.
+     */
+    @Test
+    void aSocketBoundBeforeTheServerIsTakenOverAndItsWaitingClientAnswered() throws Exception {
+        java.nio.channels.ServerSocketChannel held = java.nio.channels.ServerSocketChannel.open();
+        held.bind(new java.net.InetSocketAddress("127.0.0.1", 0), 16);
+        int port = ((java.net.InetSocketAddress) held.getLocalAddress()).getPort();
+        try (java.net.Socket early = new java.net.Socket("127.0.0.1", port)) {
+            early.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            ApiServer next = new ApiServer("127.0.0.1", 9, new Authenticator(TOKEN, Optional.empty()),
+                    List.of(Route.open("GET", "/health", r -> Response.ok(Map.of("status", "ok")))), METRICS);
+            next.start(Optional.of(held));
+            try {
+                early.setSoTimeout(10_000);
+                String answer = new String(early.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+                assertTrue(answer.endsWith("{\"status\":\"ok\"}"), answer);
+                assertEquals(port, next.port(), "the socket it was given, not the configured port");
+                HttpResponse<String> later = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, later.statusCode());
+            } finally {
+                next.stop();
+            }
+        }
+        assertFalse(held.isOpen(), "closed with the server");
     }
 }

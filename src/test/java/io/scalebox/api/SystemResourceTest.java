@@ -43,7 +43,7 @@ class SystemResourceTest {
                 Optional.of(new io.scalebox.https.CaddySite("vms.example.com", config.https(), "127.0.0.1:8080")));
         ApiServer server = new ApiServer("127.0.0.1", 0, new io.scalebox.api.Authenticator(TOKEN, Optional.empty()),
                 resource.routes(), new io.scalebox.metrics.Metrics());
-        server.start();
+        server.start(Optional.empty());
         try {
             HttpClient http = HttpClient.newHttpClient();
             URI info = URI.create("http://127.0.0.1:" + server.port() + "/info");

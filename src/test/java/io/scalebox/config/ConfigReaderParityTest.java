@@ -44,7 +44,8 @@ class ConfigReaderParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"debian/control/postinst", "debian/control/postrm", "scripts/build-template"})
+    @ValueSource(strings = {"debian/control/postinst", "debian/control/postrm", "scripts/build-template",
+            "scripts/scalebox-generator"})
     void everyShellCopyIsTheCanonicalOne(String script) throws IOException {
         String canonical = Files.readString(CANONICAL);
         assertTrue(Files.readString(Path.of(script)).contains(canonical), script + " carries scripts/conf-get.sh verbatim");
