@@ -10,6 +10,7 @@ import io.scalebox.api.TemplateResource;
 import io.scalebox.api.VmResource;
 import io.scalebox.config.Config;
 import io.scalebox.events.EventLog;
+import io.scalebox.forwarder.Forwarders;
 import io.scalebox.host.Account;
 import io.scalebox.host.Background;
 import io.scalebox.host.CommandException;
@@ -31,7 +32,7 @@ import io.scalebox.network.AddressPool;
 import io.scalebox.network.Firewall;
 import io.scalebox.network.Network;
 import io.scalebox.network.PortPool;
-import io.scalebox.network.ProxyLoop;
+import io.scalebox.network.PortProxies;
 import io.scalebox.network.Resolvers;
 import io.scalebox.storage.AllocatedBytes;
 import io.scalebox.storage.DiskCloner;
@@ -52,6 +53,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,7 +66,8 @@ import org.apache.logging.log4j.Logger;
 public final class Daemon {
     private static final Logger LOG = LogManager.getLogger(Daemon.class);
     private static final Path PROC = Path.of("/proc");
-    private static final Path RUN_DIR = Path.of("/run/scalebox");
+    /** Runtime state (the forwarders' sockets, the bridge's marker); the tests give each run its own. */
+    private static final Path RUN_DIR = Path.of(System.getProperty("scalebox.run", "/run/scalebox"));
     /** How often the firewall tables are checked against what the daemon last wrote. */
     private static final Duration FIREWALL_CHECK = Duration.ofSeconds(10);
 
@@ -77,9 +80,10 @@ public final class Daemon {
     private ScheduledExecutorService guard;
     /** Its own thread: reaping waits for a VM's lock, which a stop holds up to VM_STOP_TIMEOUT. */
     private ScheduledExecutorService crashWatch;
-    private ProxyLoop proxies;
+    /** The VM ports' forwarders: they keep running when the daemon stops. */
+    private Forwarders forwarders;
     private VmHttpRouter router;
-    private final EventLog events = new EventLog(java.time.Clock.systemUTC());
+    private EventLog events;
     private final Metrics metrics = new Metrics();
     /** How long a reading of the disks' allocated bytes (one du) serves scrapes. */
     private static final Duration DISK_READING_AGE = Duration.ofSeconds(15);
@@ -98,6 +102,7 @@ public final class Daemon {
 
     /** Prepares directories, the bridge and the VMs recorded on disk, then binds the port. */
     public void start() throws IOException, CommandException {
+        Optional<java.nio.channels.ServerSocketChannel> socket = hostSetup ? apiSocket() : Optional.empty();
         Phases phases = new Phases();
         Background.start("warm-up", () -> {
             ApiServer.warmUp();
@@ -110,6 +115,9 @@ public final class Daemon {
                         PosixFilePermissions.fromString("rwxr-x---")));
             }
         }
+        // Kept on disk so that ids go on across restarts and a resuming client misses nothing.
+        events = hostSetup ? EventLog.persistent(java.time.Clock.systemUTC(), config.dataDir().resolve("events.jsonl"))
+                : new EventLog(java.time.Clock.systemUTC());
         HypervisorKind kind = HypervisorKind.resolve(config);
         // Answered while the bridge and recovery go on; logged once they are done.
         DiskCloner cloner = DiskCloner.probe(config.vmsDir());
@@ -164,7 +172,24 @@ public final class Daemon {
         Supplier<List<String>> guestDns = config.guestDns().isEmpty() ? resolvers::nameservers : config::guestDns;
         Firewall firewall = new Firewall(config.bridgeName(), config.bridgeAddress(), config.guestEgressAllow(),
                 config.guestEgressDeny(), guestDns);
-        proxies = new ProxyLoop(ProxyLoop.DEFAULT);
+        // The VM ports live in the forwarder, a process of its own: open sessions outlive this daemon.
+        Background<Void, IOException> forwarderStart = null;
+        PortProxies proxies = (vm, port, guest) -> {
+            throw new IOException("no VM ports in the self-test");
+        };
+        if (hostSetup) {
+            forwarders = forwarders(systemd);
+            forwarderStart = Background.start("forwarder", () -> {
+                try {
+                    forwarders.start();
+                } catch (IOException e) {
+                    // The API comes up all the same; VM ports wait for the next try (every 5 s, or a create).
+                    LOG.error("cannot start the forwarder of the VM ports: {}", e.getMessage());
+                }
+                return null;
+            });
+            proxies = forwarders;
+        }
         Host host = new Host(network, firewall, new Ext4Images(cloner,
                 new ToolSandbox(account, systemd, config.dataDir())), SpaceProbe.host(), proxies, hypervisor,
                 launcher, FaultPoints.fromEnvironment());
@@ -175,7 +200,10 @@ public final class Daemon {
             phases.mark("parts");
             network.ensureBridge();
             phases.mark("bridge");
+            forwarderStart.join();
+            phases.mark("forwarder");
             manager.recover();
+            forwarders.settle();
             phases.mark("recovery");
             if (firewall.hostForwardDrops()) {
                 LOG.warn("the host's iptables FORWARD chain drops by default (Docker sets this): VMs have no network"
@@ -190,6 +218,7 @@ public final class Daemon {
                     FIREWALL_CHECK.toSeconds(), TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager::capConsoleLogs, 1, 1, TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager::noticeBaseBuild, 5, 5, TimeUnit.SECONDS);
+            guard.scheduleWithFixedDelay(forwarders::check, 5, 5, TimeUnit.SECONDS);
             // A VM whose hypervisor exits on its own is marked stopped (vm.crashed) within a second or two.
             crashWatch = scheduler("crash-watch");
             crashWatch.scheduleWithFixedDelay(manager::reapExited, 1, 1, TimeUnit.SECONDS);
@@ -213,14 +242,14 @@ public final class Daemon {
                 .routes());
         routes.addAll(new MetricsResource(config, metrics, manager, templates, kernels.configured(), hostStats,
                 ProcessUsage.host(), new AllocatedBytes(DISK_READING_AGE, java.time.Clock.systemUTC()),
-                proxies::traffic, Version.current(), kind).routes());
+                forwarders == null ? Map::of : forwarders::traffic, Version.current(), kind).routes());
         routes.addAll(new VmResource(config, manager, hostIp).routes());
         routes.addAll(new TemplateResource(config, templates, manager, events).routes());
         routes.add(new EventStream(events).route());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken(), config.metricsToken()), routes,
                 metrics);
         try {
-            server.start();
+            server.start(socket);
             phases.mark("api");
             LOG.debug("start took {}", phases);
         } catch (RuntimeException e) {
@@ -248,6 +277,43 @@ public final class Daemon {
                     + " with \"could not open {}\"; install the acl package, or open it as udev's default rule"
                     + " does: chmod 0666 {}", TUN, account.name(), mode, e.getMessage(), TUN, TUN);
         }
+    }
+
+    /**
+     * The socket systemd holds for the API, if it passed one: where the configuration says, or
+     * moved there (then systemd restarts the daemon: {@link SocketMoving}), or else none.
+     */
+    private Optional<java.nio.channels.ServerSocketChannel> apiSocket() throws IOException {
+        Optional<java.nio.channels.ServerSocketChannel> socket = ApiSocket.inherited();
+        if (socket.isEmpty() || ApiSocket.listensOn(socket.get(), config.apiBind(), port)) {
+            return socket;
+        }
+        if (ApiSocket.follow(socket.get(), config.apiBind(), port)) {
+            throw new SocketMoving();
+        }
+        socket.get().close();
+        return Optional.empty();
+    }
+
+    /** systemd restarts the API socket on the configured address, and this daemon with it. */
+    static final class SocketMoving extends IOException {
+        SocketMoving() {
+            super("the API socket moves to the configured address; systemd restarts scaleboxd");
+        }
+    }
+
+    /**
+     * The forwarders' control directory, {@code RUN_DIR/forwarder}: the account {@code scalebox-net}'s
+     * alone (it makes its sockets there), under a run directory others may only traverse.
+     */
+    private static Forwarders forwarders(boolean systemd) throws IOException {
+        Account net = Account.lookup(Account.NET);
+        Path dir = RUN_DIR.resolve("forwarder");
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(RUN_DIR, PosixFilePermissions.fromString("rwx--x--x"));
+        net.own(dir);
+        return Forwarders.at(dir, systemd, net, Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd")),
+                Version.current());
     }
 
     /** One daemon thread of that name for periodic work (it never keeps the JVM alive). */
@@ -290,7 +356,10 @@ public final class Daemon {
         return server.port();
     }
 
-    /** Stops serving; VMs keep running and are re-attached at the next start. */
+    /**
+     * Stops serving: the requests under way are answered first (up to {@link #STOP_GRACE}); VMs
+     * and the forwarder keep running, and the next start re-attaches them.
+     */
     public void stop() {
         if (guard != null) {
             guard.shutdownNow();
@@ -299,7 +368,7 @@ public final class Daemon {
             crashWatch.shutdownNow();
         }
         if (server != null) {
-            server.stop();
+            server.stop(STOP_GRACE);
         }
         if (router != null) {
             router.stop();
@@ -307,8 +376,8 @@ public final class Daemon {
         if (manager != null) {
             manager.detach();
         }
-        if (proxies != null) {
-            proxies.close();
-        }
     }
+
+    /** How long the requests under way at a stop get to be answered (a create may take seconds). */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 }

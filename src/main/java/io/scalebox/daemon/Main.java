@@ -49,6 +49,8 @@ public final class Main {
                    scaleboxd --stop-vm --hypervisor qemu|firecracker --timeout SECONDS VM_DIR
                                                   ask the guest of a VM unit to power off and wait
                                                   (the unit's ExecStop; the PID comes in MAINPID)
+                   scaleboxd --forwarder SOCKET   hold the VMs' ports and forward them to the guests, told
+                                                  which by the daemon on SOCKET (the daemon starts it)
                    scaleboxd --caddy-remove [FILE]
                                                   take scalebox's site out of the host's Caddy (the
                                                   package's prerm on removal)
@@ -102,6 +104,9 @@ public final class Main {
                 return caddyRemove(a.size() == 2 ? Path.of(a.get(1)) : DEFAULT_CONFIG, out, err);
             case "--stop-vm":
                 return StopVmCommand.run(a.subList(1, a.size()), System.getenv(), GuestShutdown.system(), out, err);
+            case "--forwarder":
+                return a.size() == 2 ? io.scalebox.forwarder.Forwarder.run(Path.of(a.get(1)), Version.current())
+                        : usage(err, a);
             case "--self-test":
                 return a.size() == 1 ? selfTest(out, err) : usage(err, a);
             default:
@@ -183,6 +188,10 @@ public final class Main {
         Daemon daemon = new Daemon(config, config.apiPort(), true);
         try {
             daemon.start();
+        } catch (Daemon.SocketMoving e) {
+            log.info("{}: waiting for systemd to stop this daemon", e.getMessage());
+            sleepSeconds(60);
+            return 1;
         } catch (IOException | io.scalebox.host.CommandException | RuntimeException e) {
             log.fatal("cannot start: {}", rootMessage(e));
             return 1;
@@ -235,6 +244,14 @@ public final class Main {
             }
         } catch (IOException | UnsupportedOperationException e) {
             // not there (--config elsewhere) or not POSIX: nothing to say
+        }
+    }
+
+    private static void sleepSeconds(int seconds) {
+        try {
+            Thread.sleep(seconds * 1000L);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -24,8 +24,10 @@ import java.util.Set;
  * the daemon itself trusts (vm.json, templates) stays root's.
  */
 public final class Account {
-    /** The package's account (postinst creates it, purge removes it). */
+    /** The package's account for hypervisors and image tools (postinst creates it, purge removes it). */
     public static final String DEFAULT = "scalebox-vm";
+    /** The package's account for the forwarder, which holds the VM ports (postinst, purge). */
+    public static final String NET = "scalebox-net";
     private final String name;
     private final UserPrincipal user;
     private final GroupPrincipal group;

@@ -55,6 +55,8 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Set<ProxyConnection> connections = new HashSet<>();
+    /** Open ports, and drained ones whose sessions run on (loop thread only). */
+    private final Set<ProxyPort> ports = new HashSet<>();
     private final Map<InetAddress, Integer> perAddress = new HashMap<>();
     private volatile boolean closed;
 
@@ -71,6 +73,10 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            // The next forwarder (a package upgrade) binds the same port beside this one, which then
+            // stops accepting and lets its sessions run out (Forwarder's drain). The kernel lets
+            // only sockets of the same user share a port: no other account can take its clients.
+            server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             // A deep backlog: a burst of hostile connects must not crowd out the next real client
             // before the loop has accepted (and refused) them. The kernel caps it at somaxconn.
             server.bind(new InetSocketAddress(hostPort), 4096);
@@ -83,6 +89,7 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
         runOnLoop(() -> {
             try {
                 server.register(selector, SelectionKey.OP_ACCEPT, listener);
+                ports.add(listener);
             } catch (ClosedChannelException e) {
                 // closed before it was registered
             }
@@ -234,8 +241,9 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
         perAddress.computeIfPresent(from, (k, v) -> v > 1 ? v - 1 : null);
     }
 
-    /** Ends every connection of {@code port} (on the loop's thread). */
+    /** Ends every connection of {@code port}, which is gone (on the loop's thread). */
     void closeConnections(ProxyPort port) {
+        ports.remove(port);
         for (ProxyConnection c : new ArrayList<>(connections)) {
             if (c.port == port) {
                 c.close();
@@ -246,17 +254,26 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
     /** Each open VM port's connections and bytes, by VM id. */
     public Map<String, ProxyTraffic> traffic() {
         Map<String, ProxyTraffic> out = new HashMap<>();
-        runOnLoop(() -> {
-            for (SelectionKey key : selector.keys()) {
-                if (key.attachment() instanceof ProxyPort p) {
-                    out.put(p.vmId, p.traffic());
-                }
-            }
-        });
+        runOnLoop(() -> ports.forEach(p -> out.put(p.vmId, p.traffic())));
         return out;
     }
 
-    /** Connections open now (for tests). */
+    /**
+     * Stops accepting on every port (their listening sockets close) and keeps the connections
+     * open: a successor has the ports now, and these sessions run out here.
+     */
+    public void drain() {
+        runOnLoop(() -> {
+            for (SelectionKey key : selector.keys()) {
+                if (key.attachment() instanceof ProxyPort p) {
+                    acceptAll(p); // whoever is in its backlog still gets served
+                    closeQuietly(p.channel);
+                }
+            }
+        });
+    }
+
+    /** Connections open now. */
     public int openConnections() {
         int[] n = new int[1];
         runOnLoop(() -> n[0] = connections.size());

@@ -125,9 +125,9 @@ final class Machines {
         }
     }
 
-    /** Closes the proxies (the daemon stops; VMs keep running). */
+    /** Lets go of the ports (the daemon stops): VMs and the forwarder keep running, sessions too. */
     void detach() {
-        proxies.keySet().forEach(this::closeProxy);
+        proxies.clear();
     }
 
     /** The kernel a VM whose template was built with that kernel version boots. */

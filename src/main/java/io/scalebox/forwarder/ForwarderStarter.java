@@ -1,0 +1,15 @@
+package io.scalebox.forwarder;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** How a forwarder generation is started and ended: a process of its own ({@link ForwarderProcess}), a thread in tests. */
+interface ForwarderStarter {
+    void start(String generation) throws IOException;
+
+    /** Its control socket. */
+    Path socket(String generation);
+
+    /** Ends one that no longer answers, and removes its socket. */
+    void end(String generation);
+}
