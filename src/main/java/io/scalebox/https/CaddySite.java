@@ -199,6 +199,9 @@ public final class CaddySite {
         return policy(VMS_TLS, "*." + baseDomain, true);
     }
 
+    /** How long Caddy goes on dialling scaleboxd (a restart takes well under a second). */
+    static final String RETRY_DIAL = "15s";
+
     private JsonObject route(String id, String host, String dial) {
         JsonObject upstream = new JsonObject();
         upstream.addProperty("dial", dial);
@@ -207,6 +210,12 @@ public final class CaddySite {
         proxy.add("upstreams", array(upstream));
         // Streamed responses (server-sent events, long downloads) go out as they come.
         proxy.addProperty("flush_interval", -1);
+        // While scaleboxd restarts (an upgrade) nothing listens for a moment: Caddy dials again
+        // instead of failing the request.
+        JsonObject retry = new JsonObject();
+        retry.addProperty("try_duration", RETRY_DIAL);
+        retry.addProperty("try_interval", "250ms");
+        proxy.add("load_balancing", retry);
         JsonObject match = new JsonObject();
         match.add("host", array(new JsonPrimitive(host)));
         JsonObject route = new JsonObject();

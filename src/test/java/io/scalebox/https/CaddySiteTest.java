@@ -39,6 +39,9 @@ class CaddySiteTest {
         assertEquals("127.0.0.1:8089", CaddySite.find(config, "scalebox-vms").orElseThrow()
                 .getAsJsonArray("handle").get(0).getAsJsonObject().getAsJsonArray("upstreams").get(0)
                 .getAsJsonObject().get("dial").getAsString());
+        assertEquals("15s", CaddySite.find(config, "scalebox-vms").orElseThrow().getAsJsonArray("handle").get(0)
+                .getAsJsonObject().getAsJsonObject("load_balancing").get("try_duration").getAsString(),
+                "a restart of scaleboxd fails no request: Caddy dials again");
         assertEquals("127.0.0.1:8080", CaddySite.find(config, "scalebox-api").orElseThrow()
                 .getAsJsonArray("handle").get(0).getAsJsonObject().getAsJsonArray("upstreams").get(0)
                 .getAsJsonObject().get("dial").getAsString());
