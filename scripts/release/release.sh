@@ -12,7 +12,9 @@ echo "$next" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$' || { echo "usage: $0 NEXT_VER
 [ -z "$(git status --porcelain)" ] || { echo "release: the tree has uncommitted changes" >&2; exit 1; }
 commit=$(git rev-parse HEAD)
 version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' pom.xml | head -n 1)
-[ -n "$version" ] && [ "$version" != "$next" ] || { echo "release: pom version '$version' vs '$next'" >&2; exit 1; }
+if [ -z "$version" ] || [ "$version" = "$next" ]; then
+    echo "release: the pom's version is '$version', the next one '$next'" >&2; exit 1
+fi
 day=$(git log -1 --format=%cs HEAD)
 
 {

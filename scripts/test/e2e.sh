@@ -210,11 +210,11 @@ cp --sparse=always "$GUEST/rootfs.ext4" "$WORK/fc/templates/debian-base.ext4"
 printf '#!/bin/sh\nexec env FAKE_FC_FAULT="PUT /drives/rootfs" %s -cp %s io.scalebox.hypervisor.FakeFirecracker "$@"\n' \
     "$TARGET/runtime/bin/java" "$TARGET/test-classes:$CP" >"$WORK/fake-firecracker"
 chmod 0755 "$WORK/fake-firecracker"
-sed -e "s|^DATA_DIR=.*|DATA_DIR=$WORK/fc|" -e 's|^HYPERVISOR=.*|HYPERVISOR=firecracker|' \
-    "$WORK/config" >"$WORK/fc.config"
+(umask 077 && sed -e "s|^DATA_DIR=.*|DATA_DIR=$WORK/fc|" -e 's|^HYPERVISOR=.*|HYPERVISOR=firecracker|' \
+    "$WORK/config" >"$WORK/fc.config")
 echo "FIRECRACKER_BIN=$WORK/fake-firecracker" >>"$WORK/fc.config"
-ip netns exec "$FC_NS" "$TARGET/runtime/bin/java" @"$TARGET/launchers/scaleboxd.jvm" -cp "$CP" \
-    io.scalebox.daemon.Main --config "$WORK/fc.config" >"$WORK/fc.log" 2>&1 &
+# shellcheck disable=SC2046 # the command's words
+ip netns exec "$FC_NS" $(daemon_command "$WORK/fc-run") --config "$WORK/fc.config" >"$WORK/fc.log" 2>&1 &
 FC_PID=$!
 fc_up() { ip netns exec "$FC_NS" curl -sf http://127.0.0.1:8080/health; }
 if wait_for 30 fc_up; then

@@ -1,8 +1,8 @@
 # The engine test harness, shared by scripts/test/e2e.sh and scripts/bench/engine.sh.
 # Source it with TARGET (Maven target dir) set; then `engine_start [DATA_DIR]` runs scaleboxd
 # in network namespaces made here (the host's network is untouched):
-#   netns $HOST_NS   scaleboxd (the packaged runtime, JVM options and jars), br0 172.16.0.1/16, TAPs,
-#                    QEMU, nftables; 192.0.2.1/24 on a veth to
+#   netns $HOST_NS   scaleboxd (the packaged runtime, JVM options and jars), its forwarder (the VM
+#                    ports), br0 172.16.0.1/16, TAPs, QEMU, nftables; 192.0.2.1/24 on a veth to
 #   netns $CLIENT_NS the client: curl and ssh to 192.0.2.1 as a user would.
 # Extra config lines can be given in ENGINE_CONFIG; ENGINE_KERNEL, ENGINE_INITRD and ENGINE_BASE
 # replace the test guest's kernel, initrd and debian-base image. `engine_stop` ends everything
@@ -30,14 +30,17 @@ cli_wrapper() {
 }
 hostns() { ip netns exec "$HOST_NS" "$@"; }
 
+# forwarders: the PIDs of the forwarders this daemon started (their command lines name our run directory).
+forwarders() { pgrep -f -- "--forwarder $WORK/run/" 2>/dev/null; }
+
 engine_stop() {
     if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
         kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
     fi
-    # Hypervisors this daemon started (their command lines name our data dir).
-    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    # Hypervisors this daemon started (their command lines name our data dir), and its forwarders.
+    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null) $(forwarders); do kill "$pid" 2>/dev/null; done
     sleep 0.5
-    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    for pid in $(pgrep -f "$DATA/vms/" 2>/dev/null) $(forwarders); do kill -9 "$pid" 2>/dev/null; done
     ip netns del "$HOST_NS" 2>/dev/null
     ip netns del "$CLIENT_NS" 2>/dev/null
 }
@@ -60,26 +63,38 @@ engine_cleanup() {
 # daemon gives the account an ACL entry of its own, as it does on a real host. restore_host
 # undoes all of it, so that no later suite depends on this one.
 ensure_account() {
-    if [ ! -e "$WORK/tun.acl" ]; then  # the host before the first start only
-        getfacl -p /dev/net/tun >"$WORK/tun.acl" 2>/dev/null
-        [ -d /run/scalebox ] || touch "$WORK/no-run-dir"
-    fi
-    if ! getent passwd scalebox-vm >/dev/null; then
-        useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
-            scalebox-vm
-        touch "$WORK/made-account"
-    fi
-    chgrp scalebox-vm "$WORK" && chmod 0750 "$WORK"
+    [ -e "$WORK/tun.acl" ] || getfacl -p /dev/net/tun >"$WORK/tun.acl" 2>/dev/null  # the host before the first start
+    for account in scalebox-vm scalebox-net; do
+        if ! getent passwd "$account" >/dev/null; then
+            useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$account"
+            echo "$account" >>"$WORK/made-accounts"
+        fi
+    done
+    # Traversable, not listable: the forwarder (scalebox-net) reaches its launcher and its run
+    # directory; what is secret here (the configuration) is 0600.
+    chmod 0711 "$WORK"
+    mkdir -p "$DATA"
+    chgrp scalebox-vm "$DATA" && chmod 0750 "$DATA"
 }
 
 restore_host() {
     [ ! -s "$WORK/tun.acl" ] || setfacl --restore="$WORK/tun.acl"
-    # The daemon's marker of a bridge it made (the bridge itself was in the suite's namespace).
-    [ ! -e "$WORK/no-run-dir" ] || rm -rf /run/scalebox
-    if [ -e "$WORK/made-account" ]; then
-        userdel scalebox-vm 2>/dev/null
-        ! getent group scalebox-vm >/dev/null || groupdel scalebox-vm
-    fi
+    [ ! -s "$WORK/made-accounts" ] || while read -r account; do
+        userdel "$account" 2>/dev/null
+        ! getent group "$account" >/dev/null || groupdel "$account"
+    done <"$WORK/made-accounts"
+}
+
+# The packaged runtime and jars, linked where the forwarder's account can read them (the build
+# tree may be below a home directory), with a scaleboxd launcher as the package has one.
+dist() {
+    local dist=$WORK/dist
+    mkdir -p "$dist"
+    cp -al "$TARGET/runtime" "$TARGET/lib" "$TARGET/scalebox.jar" "$TARGET/launchers/scaleboxd.jvm" "$dist/" 2>/dev/null \
+        || cp -a "$TARGET/runtime" "$TARGET/lib" "$TARGET/scalebox.jar" "$TARGET/launchers/scaleboxd.jvm" "$dist/"
+    printf '#!/bin/sh\nexec "%s/runtime/bin/java" @"%s/scaleboxd.jvm" -cp "%s/scalebox.jar:%s/lib/*" io.scalebox.daemon.Main "$@"\n' \
+        "$dist" "$dist" "$dist" "$dist" >"$dist/scaleboxd"
+    chmod 0755 "$dist/scaleboxd"
 }
 
 engine_start() {
@@ -97,8 +112,10 @@ engine_start() {
     ip -n "$CLIENT_NS" link set sbe2e-c$$ up
     ip -n "$HOST_NS" route add default via 192.0.2.2
 
+    [ -x "$WORK/dist/scaleboxd" ] || dist
     mkdir -p "$DATA/templates"
     cp --sparse=always "${ENGINE_BASE:-$GUEST/rootfs.ext4}" "$DATA/templates/debian-base.ext4"
+    (umask 077 && touch "$WORK/config")
     cat >"$WORK/config" <<CONF
 API_PORT=8080
 API_TOKEN=$TOKEN
@@ -124,13 +141,19 @@ CONF
     KEY=$(cat "$WORK/key.pub")
 }
 
+# daemon_command RUN_DIR: the daemon from the build tree, as the package runs it, its runtime state
+# (the forwarder's sockets) in RUN_DIR: one per daemon, as each host has its own /run/scalebox.
+daemon_command() {
+    echo "$TARGET/runtime/bin/java @$TARGET/launchers/scaleboxd.jvm -Dscalebox.daemon=$WORK/dist/scaleboxd" \
+        "-Dscalebox.run=$1 -cp $CP io.scalebox.daemon.Main"
+}
+
 # (Re)starts the daemon on the same data and configuration; its log is appended.
 daemon_start() {
     # `ip netns exec` execs in place: $! is the daemon itself (a function would add a subshell).
     # shellcheck disable=SC2086
-    ip netns exec "$HOST_NS" env ${DAEMON_ENV:-} "$TARGET/runtime/bin/java" @"$TARGET/launchers/scaleboxd.jvm" \
-        -cp "$CP" io.scalebox.daemon.Main \
-        --config "$WORK/config" >>"$WORK/daemon.log" 2>&1 &
+    ip netns exec "$HOST_NS" env ${DAEMON_ENV:-} $(daemon_command "$WORK/run") --config "$WORK/config" \
+        >>"$WORK/daemon.log" 2>&1 &
     DAEMON_PID=$!
     wait_for 30 client curl -sf "$API/health" || { echo "daemon did not start"; tail -20 "$WORK/daemon.log"; return 1; }
 }

@@ -25,12 +25,16 @@ check_eq "the attacked VM is created" 201 "$(status)"
 T_ID=$(field .id); T_PORT=$(field .ssh_port)
 check "its SSH answers" wait_for 120 ssh_ready "$T_PORT"
 
-fds() { find /proc/"$DAEMON_PID"/fd -mindepth 1 -maxdepth 1 | wc -l; }
-threads() { awk '/^Threads:/{print $2}' /proc/"$DAEMON_PID"/status; }
+fds() { find /proc/"${1:-$DAEMON_PID}"/fd -mindepth 1 -maxdepth 1 | wc -l; }
+threads() { awk '/^Threads:/{print $2}' /proc/"${1:-$DAEMON_PID}"/status; }
+rss() { awk '/VmRSS/{print $2}' /proc/"${1:-$DAEMON_PID}"/status; }
+# The VM ports are the forwarder's, a process of its own (the daemon started it).
+FWD_PID=$(forwarders | head -n 1)
+check "the forwarder runs as scalebox-net" test "$(stat -c %U /proc/"$FWD_PID")" = scalebox-net
 # Warm up, then take the resting levels.
 client curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$API/info"
 sleep 1
-FDS0=$(fds); THREADS0=$(threads)
+FDS0=$(fds); THREADS0=$(threads); FWD_FDS0=$(fds "$FWD_PID"); FWD_THREADS0=$(threads "$FWD_PID")
 
 echo "load: 200 connections for ${DURATION}s on GET /info and GET /vms, VMs created and deleted meanwhile"
 client wrk -t2 -c200 -d"${DURATION}s" --timeout 10s --latency -H "Authorization: Bearer $TOKEN" "$API/info" >"$WORK/wrk-info.txt" 2>&1 &
@@ -54,7 +58,7 @@ burst_over() {
         && tail -n 1 "$WORK/flood-idle.txt" | awk -F'closed=' '{exit !($2 >= 9900)}'
 }
 check "load: the proxy has refused the burst of 10,000 connections" wait_for 60 burst_over
-cycles=0; failures=0; ssh_ok=0; ssh_tries=0; peak_threads=0; peak_rss=0
+cycles=0; failures=0; ssh_ok=0; ssh_tries=0; peak_threads=0; peak_rss=0; fwd_threads=0; fwd_rss=0
 end=$(($(date +%s) + DURATION - 5))
 while [ "$(date +%s)" -lt "$end" ] && [ "$cycles" -lt 100 ]; do
     api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\"}" >/dev/null
@@ -78,13 +82,17 @@ while [ "$(date +%s)" -lt "$end" ] && [ "$cycles" -lt 100 ]; do
             echo "ssh probe $ssh_tries failed after $(($(ms) - t0)) ms" >>"$WORK/ssh-errors.txt"
         fi
     fi
-    t=$(threads); r=$(awk '/VmRSS/{print $2}' /proc/"$DAEMON_PID"/status)
+    t=$(threads); r=$(rss)
     [ "$t" -gt "$peak_threads" ] && peak_threads=$t
     [ "$r" -gt "$peak_rss" ] && peak_rss=$r
+    t=$(threads "$FWD_PID"); r=$(rss "$FWD_PID")
+    [ "$t" -gt "$fwd_threads" ] && fwd_threads=$t
+    [ "$r" -gt "$fwd_rss" ] && fwd_rss=$r
 done
 wait "$W1" "$W2" "$F1" "$F2"
 grep -h '^flood' "$WORK/flood-idle.txt" "$WORK/flood-slow.txt"
-echo "load: under attack: SSH $ssh_ok of $ssh_tries, daemon threads at most $peak_threads (rest $THREADS0), RSS at most $((peak_rss / 1024)) MiB"
+echo "load: under attack: SSH $ssh_ok of $ssh_tries, daemon threads at most $peak_threads (rest $THREADS0), RSS at most $((peak_rss / 1024)) MiB;" \
+    "forwarder threads at most $fwd_threads (rest $FWD_THREADS0), RSS at most $((fwd_rss / 1024)) MiB"
 check "load: the attack was carried out (connections to the VM's port and the API)" \
     sh -c "grep -q 'flood idle: 10000 tried' '$WORK/flood-idle.txt' && grep -q 'flood slowloris: 3000 tried, [1-9]' '$WORK/flood-slow.txt'"
 check_eq "load: every SSH session into the attacked VM worked" "$ssh_tries" "$ssh_ok"
@@ -92,6 +100,10 @@ check_eq "load: every SSH session into the attacked VM worked" "$ssh_tries" "$ss
 check "load: daemon threads stayed bounded (rest + worker pool + 10)" test "$peak_threads" -le $((THREADS0 + 64 + 10))
 check "load: daemon RSS stayed under 768 MiB" test "$peak_rss" -le $((768 * 1024))
 check "load: the daemon is alive" kill -0 "$DAEMON_PID"
+# One selector thread for every connection: the JVM's own threads and nothing per connection.
+check "load: forwarder threads stayed bounded (rest + 4)" test "$fwd_threads" -le $((FWD_THREADS0 + 4))
+check "load: forwarder RSS stayed under 256 MiB" test "$fwd_rss" -le $((256 * 1024))
+check "load: the forwarder is alive (same process)" kill -0 "$FWD_PID"
 
 echo "load: a guest floods its serial console for 20 s"
 check "load: the flood ran" vmssh "$T_PORT" "sudo timeout 20 sh -c 'yes scalebox console flood >/dev/ttyS0'; test \$? -eq 124"
@@ -130,6 +142,7 @@ check_eq "load: no VM left behind" "qemu=0 taps=0 dirs=0" "$(printf 'qemu=%s tap
     "$(find "$DATA/vms" -mindepth 1 -maxdepth 1 | wc -l)")"
 echo "load: daemon fds $FDS0 -> $(fds), threads $THREADS0 -> $(threads), RSS $(awk '/VmRSS/{print $2}' /proc/"$DAEMON_PID"/status) KiB"
 check "load: file descriptors back to rest (+20)" test "$(fds)" -le $((FDS0 + 20))
+check "load: the forwarder's descriptors back to rest (+20)" test "$(fds "$FWD_PID")" -le $((FWD_FDS0 + 20))
 # Undertow's worker pool (64) fills under load and stays: bounded, not a leak. A second
 # round must not add threads or descriptors.
 THREADS1=$(threads); FDS1=$(fds)

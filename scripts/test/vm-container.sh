@@ -9,6 +9,9 @@
 #   field JQ             a field of the last body
 #   vmssh PORT CMD...    runs CMD in a VM as user, through the daemon's port
 #   ssh_ready PORT       the VM answers SSH
+#   disruption_start PORT / disruption_end NAME   around a restart, an upgrade or a kill of the daemon:
+#                        an SSH session printing a line every 100 ms and 20 API requests a second;
+#                        the end checks that the session lost no line and no request was refused
 HERE=${HERE:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 
 vmct_start() {
@@ -16,6 +19,7 @@ vmct_start() {
     CT_IMAGE=bookworm-systemd-qemu.tar
     ct_start "$1" || return 1
     cp "$HERE/qmp-open.sh" "$CT_ROOT/root/qmp-open"
+    cp "$HERE/poll.sh" "$CT_ROOT/root/poll"
     mkdir -p "$CT_ROOT/srv/guest"
     cp --sparse=always "$CACHE/guest/vmlinux" "$CACHE/guest/initrd.img" "$CT_ROOT/srv/guest/"
     # A persistent journal: the lines of a boot before a reboot are checked after it.
@@ -47,3 +51,28 @@ vmssh() {
         -o ConnectTimeout=10 -o BatchMode=yes user@127.0.0.1 "${@:2}"
 }
 ssh_ready() { vmssh "$1" true; }
+
+# disruption_start PORT: through the VM's port, a session printing 1..150 (15 s); and /health
+# polled 300 times (about 15 s); both in the background.
+disruption_start() {
+    rm -f "$CT_ROOT/root/session.out" "$CT_ROOT/root/session.rc" "$CT_ROOT/root/poll.out"
+    (vmssh "$1" 'for i in $(seq 1 150); do echo $i; sleep 0.1; done' >"$CT_ROOT/root/session.out" 2>&1
+        echo $? >"$CT_ROOT/root/session.rc") &
+    DISRUPTION_SESSION=$!
+    ct /root/poll http://127.0.0.1:8080/health 300 >"$CT_ROOT/root/poll.out" 2>&1 &
+    DISRUPTION_POLL=$!
+    # Under way before the disruption: the session has printed and the poller has had answers.
+    wait_for 60 sh -c "[ \$(wc -l <'$CT_ROOT/root/session.out') -ge 5 ] && [ \$(wc -l <'$CT_ROOT/root/poll.out') -ge 5 ]"
+}
+
+# disruption_end WHAT [RETRIES]: the session printed every line and ended well; no API request was
+# refused or failed (RETRIES: how many may have been cut in flight and retried, 0 by default).
+disruption_end() {
+    wait "$DISRUPTION_SESSION" "$DISRUPTION_POLL"
+    check_eq "$1: the SSH session lost no line and ended well" "150 lines, 0" \
+        "$(seq 1 150 | cmp -s - "$CT_ROOT/root/session.out" && echo "150 lines" || tail -n 3 "$CT_ROOT/root/session.out"), $(cat "$CT_ROOT/root/session.rc")"
+    check_eq "$1: 300 API requests, none refused or failed" "300 0" \
+        "$(wc -l <"$CT_ROOT/root/poll.out") $(grep -vc -e '^200$' -e '^retried 200$' "$CT_ROOT/root/poll.out")"
+    check "$1: at most ${2:-0} cut in flight and retried ($(grep -c '^retried' "$CT_ROOT/root/poll.out"))" \
+        test "$(grep -c '^retried' "$CT_ROOT/root/poll.out")" -le "${2:-0}"
+}

@@ -101,8 +101,36 @@ check_eq "delete the templates" "204 204" "$(api DELETE /templates/crafted) $(ap
 DAEMON_EXPOSURE=$(ct systemd-analyze security --no-pager scaleboxd.service | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
 echo "  systemd-analyze security scaleboxd.service: $DAEMON_EXPOSURE"
 check "systemd-analyze security: the daemon's exposure ($DAEMON_EXPOSURE) at most $MAX_DAEMON_EXPOSURE" awk -v e="$DAEMON_EXPOSURE" -v max="$MAX_DAEMON_EXPOSURE" 'BEGIN { exit !(e != "" && e + 0 <= max + 0) }'
+
+echo "vm-systemd: restarts drop nothing (sessions, API requests, event streams)"
+# The forwarder holds the VM ports in a unit of its own, as the unprivileged scalebox-net.
+forwarder_units() { ct systemctl list-units --no-legend --plain 'scalebox-forwarder-*' | awk '{print $1}'; }
+FWD_UNIT=$(forwarder_units)
+FWD_PID=$(ct systemctl show -p MainPID --value "$FWD_UNIT")
+check "one forwarder unit, in scalebox.slice" test "$(echo "$FWD_UNIT" | wc -w)" = 1 -a \
+    "$(ct systemctl show -p Slice --value "$FWD_UNIT")" = scalebox.slice
+FWDUID=$(ct id -u scalebox-net)
+check_eq "the forwarder runs as scalebox-net without capabilities" "$FWDUID 0000000000000000 0000000000000000" \
+    "$(ct awk '/^Uid:/{print $2}' "/proc/$FWD_PID/status") $(ct awk '/^CapEff:/{print $2}' "/proc/$FWD_PID/status") $(ct awk '/^CapBnd:/{print $2}' "/proc/$FWD_PID/status")"
+check_eq "the API socket is systemd's (scaleboxd.socket)" "active 0.0.0.0:8080 (Stream)" \
+    "$(ct systemctl is-active scaleboxd.socket) $(ct systemctl show -p Listen --value scaleboxd.socket)"
+# events: the ids the stream delivers after Last-Event-ID $1 (a second of listening).
+events_after() { ct curl -sN --max-time 2 -H "Authorization: Bearer $TOKEN" -H "Last-Event-ID: $1" http://127.0.0.1:8080/events | sed -n 's/^id://p' | tr -d ' '; }
+LAST_EVENT=$(events_after 0 | tail -n 1)
+disruption_start "$PORT"
 check "restart scaleboxd" ct systemctl restart scaleboxd
+disruption_end "restart"
 check_eq "VM survived the restart (same process)" "$PID" "$(ct systemctl show -p MainPID --value "$UNIT")"
+check_eq "the forwarder too (same unit and process)" "$FWD_UNIT $FWD_PID" "$(forwarder_units) $(ct systemctl show -p MainPID --value "$FWD_UNIT")"
+RESUMED=$(events_after "$LAST_EVENT")
+check "the event stream resumes after the restart with the next id, no gap" sh -c \
+    "[ -n '$RESUMED' ] && [ '$(echo "$RESUMED" | head -n 1)' = $((LAST_EVENT + 1)) ] && [ '$(echo "$RESUMED" | awk 'NR > 1 && $1 != prev + 1 {bad = 1} {prev = $1} END {print bad + 0}')' = 0 ]"
+check "a client whose last event is no longer held is told so (events.missed)" sh -c \
+    "nsenter -t $CT_PID -a curl -sN --max-time 2 -H 'Authorization: Bearer $TOKEN' -H 'Last-Event-ID: 1' http://127.0.0.1:8080/events | grep -m1 '^event:' | grep -q 'events.missed'"
+disruption_start "$PORT"
+check "kill -9 of the daemon" ct systemctl kill --signal=SIGKILL scaleboxd
+disruption_end "kill -9" 1
+check "systemd started the daemon again" wait_for 30 sh -c "nsenter -t $CT_PID -a systemctl is-active -q scaleboxd"
 check_eq "still listed as running" "200 running $PORT" "$(api GET /vms/unit) $(field .status) $(field .ssh_port)"
 check "SSH after the daemon's restart" wait_for 30 ssh_ready "$PORT"
 # clean_stops: how many clean stops of the VM the journal holds (all boots).
@@ -136,7 +164,13 @@ echo "vm-systemd: upgrade with a running VM"
 check "SSH before the upgrade" wait_for 120 ssh_ready "$PORT"
 PID=$(ct systemctl show -p MainPID --value "$UNIT")
 vmssh "$PORT" 'echo before-upgrade >/home/user/marker && sync'
+FWD_UNIT=$(forwarder_units)
+disruption_start "$PORT"
 check "apt-get install the newer .deb" ct_install "$DEB_B"
+check_eq "the new forwarder took the ports over; the old one drains its sessions" 2 "$(forwarder_units | wc -l)"
+disruption_end "upgrade"
+check "the old forwarder exits once its last session has ended" wait_for 30 sh -c \
+    "[ \"\$(nsenter -t $CT_PID -a systemctl list-units --no-legend --plain 'scalebox-forwarder-*' | awk '{print \$1}')\" != '$FWD_UNIT' ] && [ \$(nsenter -t $CT_PID -a systemctl list-units --no-legend --plain 'scalebox-forwarder-*' | wc -l) = 1 ]"
 check_eq "daemon reports $VERSION_B" "$VERSION_B" "$(ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/info | ct jq -r .version)"
 check_eq "VM kept running through the upgrade" "$PID" "$(ct systemctl show -p MainPID --value "$UNIT")"
 check_eq "same id, name and port" "200 $ID unit $PORT" "$(api GET /vms/unit) $(field .id) $(field .name) $(field .ssh_port)"
