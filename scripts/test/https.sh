@@ -115,8 +115,16 @@ caddy_start
 check "after a Caddy restart the site is back (within the 5 s check)" wait_for 30 page_is alpha.vms.test "hello from alpha"
 ip netns exec "$HOST_NS" env HOME="$WORK/caddy" caddy reload --config "$WORK/Caddyfile" --adapter caddyfile --address localhost:2019 >>"$WORK/caddy.log" 2>&1
 check "after a Caddy reload of its own Caddyfile the site is back" wait_for 30 page_is alpha.vms.test "hello from alpha"
+# A request every 100 ms through Caddy while the daemon restarts (here without systemd, so its
+# router port is closed for a moment): Caddy dials again, and no request fails.
+(for _ in $(seq 1 60); do get alpha.vms.test / -o /dev/null -w '%{http_code}\n' >>"$WORK/https-loop.txt"; sleep 0.1; done) &
+LOOP=$!
+wait_for 30 sh -c "[ \$(wc -l <'$WORK/https-loop.txt') -ge 5 ]"
 daemon_stop
 daemon_start
+wait "$LOOP"
+check_eq "HTTPS requests through a daemon restart: 60 answered, none failed" "60 0" \
+    "$(wc -l <"$WORK/https-loop.txt") $(grep -vcx 200 "$WORK/https-loop.txt")"
 check "after a daemon restart the VM still answers" wait_for 30 page_is alpha.vms.test "hello from alpha"
 
 echo "https: the API at https://api.test"

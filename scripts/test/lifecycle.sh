@@ -47,6 +47,8 @@ ct sed -i 's/^API_PORT=.*/API_PORT=8181/' /etc/scalebox/config
 check "restart with API_PORT=8181" ct systemctl restart scaleboxd
 check_eq "new port answers" 200 "$(http 8181 /health)"
 check_eq "old port is closed" 000 "$(http 8080 /health)"
+check_eq "the API socket (scaleboxd.socket) moved with it" "0.0.0.0:8181 (Stream)" \
+    "$(ct systemctl show -p Listen --value scaleboxd.socket)"
 
 echo "lifecycle: invalid value"
 ct sed -i 's/^API_PORT=.*/API_PORT=notaport/' /etc/scalebox/config
@@ -91,11 +93,13 @@ check_eq "/info with the old token" 200 "$(http 8181 /info "$TOKEN")"
 echo "lifecycle: purge"
 PURGED="/etc/scalebox /var/lib/scalebox /var/cache/scalebox /etc/sysctl.d/60-scalebox.conf
     /etc/systemd/network/50-scalebox-bridge.netdev /etc/systemd/network/50-scalebox-bridge.network
-    /etc/systemd/system/multi-user.target.wants/scaleboxd.service /usr/lib/scalebox"
+    /etc/systemd/system/multi-user.target.wants/scaleboxd.service
+    /etc/systemd/system/sockets.target.wants/scaleboxd.socket /usr/lib/scalebox"
 for path in $PURGED; do
     check "before purge: $path exists" ct test -e "$path"
 done
 check "before purge: br0 exists" ct ip link show br0
+check "before purge: the accounts scalebox-vm and scalebox-net exist" ct id scalebox-vm scalebox-net
 for table in "inet scalebox" "bridge scalebox"; do
     # shellcheck disable=SC2086 # family and name are two words
     check "before purge: nftables table $table exists" ct nft list table $table
@@ -105,6 +109,9 @@ for path in $PURGED /etc/systemd/system/scaleboxd.service; do
     check "purge removed $path" sh -c "! nsenter -t $CT_PID -a test -e $path"
 done
 check "purge removed br0" sh -c "! nsenter -t $CT_PID -a ip link show br0"
+for account in scalebox-vm scalebox-net; do
+    check "purge removed the account $account" sh -c "! nsenter -t $CT_PID -a getent passwd $account && ! nsenter -t $CT_PID -a getent group $account"
+done
 for table in "inet scalebox" "bridge scalebox"; do
     check "purge removed nftables table $table" sh -c "! nsenter -t $CT_PID -a nft list table $table"
 done
