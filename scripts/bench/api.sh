@@ -7,8 +7,13 @@
 # (systemd's clock, 10 starts); idle RSS 10 s after a start; peak RSS during the runs.
 # With BASELINE (another .deb, e.g. the previous release), that package's daemon runs in
 # the same container on the same data, and the two alternate start by start and run by
-# run: machine-wide drift hits both alike.
-# Usage: scripts/bench/api.sh [DEB] [RUNS] [BASELINE_DEB]
+# run: machine-wide drift hits both alike. With PEER_DIR and PEER_BUN in the environment, the
+# earlier Scalebox daemon (its checkout, dependencies installed, in PEER_DIR; started with
+# `PEER_BUN run src/index.ts` on port 8090, the same token and DATA_DIR) is a third variant,
+# measured the same way (its /vms lists only VMs it made itself: left out). Start times are
+# then also taken the peer's way for both: from `systemctl start` to the first /health 200,
+# polled every 20 ms.
+# Usage: [PEER_DIR=… PEER_BUN=…] scripts/bench/api.sh [DEB] [RUNS] [BASELINE_DEB]
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../test/lib.sh
@@ -38,7 +43,33 @@ if [ -n "$BASELINE" ]; then
         /root/scaleboxd.base >/dev/null 2>&1
     variants="base new"
 fi
-use() { ct cp "/root/scaleboxd.$1" /usr/sbin/scaleboxd; }
+if [ -n "${PEER_DIR:-}" ]; then
+    mkdir -p "$CT_ROOT/root/peer"
+    cp -a "$PEER_DIR" "$CT_ROOT/root/peer/app"
+    cp "$PEER_BUN" "$CT_ROOT/root/peer/bun"
+    variants="$variants peer"
+fi
+use() { [ "$1" = peer ] || ct cp "/root/scaleboxd.$1" /usr/sbin/scaleboxd; }
+port_of() { if [ "$1" = peer ]; then echo 8090; else echo 8080; fi; }
+paths_of() { if [ "$1" = peer ]; then echo /health /templates /info; else echo /health /templates /vms /info; fi; }
+# peer_start: the earlier daemon afresh in a unit of its own; prints ms from the start to /health 200.
+peer_start() {
+    ct systemctl stop sbpeer.service 2>/dev/null
+    ct systemctl reset-failed sbpeer.service 2>/dev/null
+    ct sh -c "t0=\$(date +%s%3N); systemd-run --quiet --unit=sbpeer --working-directory=/root/peer/app \
+        -p Environment=API_PORT=8090 -p Environment=API_TOKEN=$TOKEN -p Environment=HOST_IP=192.0.2.10 \
+        -p Environment=DATA_DIR=/var/lib/scalebox /root/peer/bun run src/index.ts
+        for _ in \$(seq 1 500); do curl -sf -o /dev/null http://127.0.0.1:8090/health && break; sleep 0.02; done
+        echo \$((\$(date +%s%3N) - t0))"
+}
+# polled_start: our daemon the same way (systemctl start, then /health polled every 20 ms).
+polled_start() {
+    ct systemctl stop scaleboxd
+    ct systemctl reset-failed scaleboxd 2>/dev/null
+    ct sh -c 't0=$(date +%s%3N); systemctl --no-block start scaleboxd
+        for _ in $(seq 1 500); do curl -sf -o /dev/null http://127.0.0.1:8080/health && break; sleep 0.02; done
+        echo $(($(date +%s%3N) - t0))'
+}
 
 # The data: 4 templates (sparse) and 20 stopped VMs, recorded as the daemon records them.
 ct systemctl stop scaleboxd
@@ -52,14 +83,28 @@ for i in $(seq 1 20); do
 done
 for v in $variants; do
     use "$v"
+    if [ "$v" = peer ]; then
+        peer_start >/dev/null
+        [ "$(ct curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8090/templates)" = 200 ] ||
+            { echo "peer: did not start"; ct journalctl -u sbpeer --no-pager | tail; exit 1; }
+        continue
+    fi
     ct_start_ms >/dev/null || { echo "$v: daemon did not start"; ct journalctl -u scaleboxd --no-pager | tail; exit 1; }
     [ "$(ct curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/vms | jq '.vms | length')" = 20 ] ||
         { echo "$v: 20 VMs not recorded"; exit 1; }
 done
 
-declare -A starts rates p50s p99s cpus notes idle peak
+declare -A starts polled rates p50s p99s cpus notes idle peak
 for _ in $(seq 1 10); do
-    for v in $variants; do use "$v"; starts[$v]="${starts[$v]:-} $(ct_start_ms)"; done
+    for v in $variants; do
+        use "$v"
+        if [ "$v" = peer ]; then
+            polled[$v]="${polled[$v]:-} $(peer_start)"
+        else
+            starts[$v]="${starts[$v]:-} $(ct_start_ms)"
+            [ -z "${PEER_DIR:-}" ] || polled[$v]="${polled[$v]:-} $(polled_start)"
+        fi
+    done
 done
 
 rss() { ct awk '/VmRSS/{print int($2 / 1024)}' /proc/"$pid"/status; }
@@ -69,7 +114,7 @@ cpu_ticks() { ct awk '{print $14 + $15}' /proc/"$pid"/stat; }
 wrk_once() {
     local before out
     before=$(cpu_ticks)
-    out=$(nsenter -t "$CT_PID" -n wrk -t2 -c32 -d10s --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080$1")
+    out=$(nsenter -t "$CT_PID" -n wrk -t2 -c32 -d10s --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port$1")
     echo "$out" | awk -v ticks="$(($(cpu_ticks) - before))" -v hz="$(getconf CLK_TCK)" \
             'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
              /^Requests\/sec/ { r = int($2) } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
@@ -79,13 +124,14 @@ wrk_once() {
 for _ in $(seq 1 "$RUNS"); do
     for v in $variants; do
         use "$v"
-        ct_start_ms >/dev/null
+        port=$(port_of "$v")
+        if [ "$v" = peer ]; then peer_start >/dev/null; unit=sbpeer; else ct_start_ms >/dev/null; unit=scaleboxd; fi
         sleep 10
-        pid=$(ct systemctl show -p MainPID --value scaleboxd)
+        pid=$(ct systemctl show -p MainPID --value "$unit")
         idle[$v]="${idle[$v]:-} $(rss)"
-        for path in /health /templates /vms /info; do
-            # Warm-up, not counted: the first seconds of a path run its code before C1 compiled it.
-            nsenter -t "$CT_PID" -n wrk -t2 -c32 -d3s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:8080$path" >/dev/null
+        for path in $(paths_of "$v"); do
+            # Warm-up, not counted: the first seconds of a path run its code before it is compiled.
+            nsenter -t "$CT_PID" -n wrk -t2 -c32 -d3s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port$path" >/dev/null
             # shellcheck disable=SC2046 # four numbers (and a note) become $1..$5
             set -- $(wrk_once "$path")
             k="$v $path"
@@ -96,15 +142,20 @@ for _ in $(seq 1 "$RUNS"); do
     done
 done
 for v in $variants; do
-    if [ -n "$BASELINE" ]; then
-        if [ "$v" = new ]; then echo "== $(basename "$DEB")"; else echo "== baseline $(basename "$BASELINE")"; fi
-    fi
-    for path in /health /templates /vms /info; do
+    case $v in
+        new) echo "== $(basename "$DEB")" ;;
+        base) echo "== baseline $(basename "$BASELINE")" ;;
+        peer) echo "== the earlier daemon (bun $("$PEER_BUN" --version), $PEER_DIR)" ;;
+    esac
+    for path in $(paths_of "$v"); do
         k="$v $path"
         printf '%-11s req/s:%s (median %s)  p50 ms:%s  p99 ms:%s (median %s)  daemon CPU µs/request:%s%s\n' "$path" \
             "${rates[$k]}" "$(echo "${rates[$k]}" | median)" "${p50s[$k]}" "${p99s[$k]}" "$(echo "${p99s[$k]}" | median)" \
             "${cpus[$k]}" "$(echo "${notes[$k]}" | tr -s ' ')"
     done
-    echo "process start -> READY, /health 200 (10 runs):${starts[$v]} ms (median $(echo "${starts[$v]}" | median))"
+    [ -z "${starts[$v]:-}" ] ||
+        echo "process start -> READY, /health 200 (10 runs):${starts[$v]} ms (median $(echo "${starts[$v]}" | median))"
+    [ -z "${polled[$v]:-}" ] ||
+        echo "systemctl start -> first /health 200, polled every 20 ms (10 runs):${polled[$v]} ms (median $(echo "${polled[$v]}" | median))"
     echo "RSS: idle 10 s after a start${idle[$v]} MiB; peak after the runs ${peak[$v]} MiB"
 done

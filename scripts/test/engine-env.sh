@@ -31,7 +31,7 @@ cli_wrapper() {
 hostns() { ip netns exec "$HOST_NS" "$@"; }
 
 # forwarders: the PIDs of the forwarders this daemon started (their command lines name our run directory).
-forwarders() { pgrep -f -- "--forwarder $WORK/run/" 2>/dev/null; }
+forwarders() { pgrep -f -- "--forwarder $WORK/" 2>/dev/null; }
 
 engine_stop() {
     if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
