@@ -32,14 +32,15 @@ TOKEN=$(ct sed -n 's/^API_TOKEN=//p' /etc/scalebox/config)
 ct cp /usr/sbin/scaleboxd /root/scaleboxd.new
 variants=new
 if [ -n "$BASELINE" ]; then
-    # The baseline's files under /root/base, its launcher pointed there, its own CDS archive.
-    dpkg-deb -x "$BASELINE" "$CT_ROOT/root/base"
-    sed -e 's#/usr/lib/scalebox/#/root/base/usr/lib/scalebox/#g' -e 's#/var/cache/scalebox/#/root/base/#g' \
-        "$CT_ROOT/root/base/usr/sbin/scaleboxd" >"$CT_ROOT/root/scaleboxd.base"
+    # The baseline's files under /opt/base (readable by the forwarder's account), its launcher
+    # pointed there, its own CDS archive.
+    dpkg-deb -x "$BASELINE" "$CT_ROOT/opt/base"
+    sed -e 's#/usr/lib/scalebox/#/opt/base/usr/lib/scalebox/#g' -e 's#/var/cache/scalebox/#/opt/base/#g' \
+        "$CT_ROOT/opt/base/usr/sbin/scaleboxd" >"$CT_ROOT/root/scaleboxd.base"
     chmod 0755 "$CT_ROOT/root/scaleboxd.base"
-    ct env SCALEBOX_CDS_OPTS="-Xshare:off -XX:DumpLoadedClassList=/root/base/classes.lst" \
+    ct env SCALEBOX_CDS_OPTS="-Xshare:off -XX:DumpLoadedClassList=/opt/base/classes.lst" \
         /root/scaleboxd.base --self-test >/dev/null 2>&1 || { echo "baseline self-test failed"; exit 1; }
-    ct env SCALEBOX_CDS_OPTS="-Xshare:dump -XX:SharedClassListFile=/root/base/classes.lst -XX:SharedArchiveFile=/root/base/scaleboxd.jsa" \
+    ct env SCALEBOX_CDS_OPTS="-Xshare:dump -XX:SharedClassListFile=/opt/base/classes.lst -XX:SharedArchiveFile=/opt/base/scaleboxd.jsa" \
         /root/scaleboxd.base >/dev/null 2>&1
     variants="base new"
 fi
@@ -64,7 +65,7 @@ peer_start() {
 }
 # polled_start: our daemon the same way (systemctl start, then /health polled every 20 ms).
 polled_start() {
-    ct systemctl stop scaleboxd
+    ct systemctl stop scaleboxd 2>/dev/null
     ct systemctl reset-failed scaleboxd 2>/dev/null
     ct sh -c 't0=$(date +%s%3N); systemctl --no-block start scaleboxd
         for _ in $(seq 1 500); do curl -sf -o /dev/null http://127.0.0.1:8080/health && break; sleep 0.02; done
@@ -72,7 +73,7 @@ polled_start() {
 }
 
 # The data: 4 templates (sparse) and 20 stopped VMs, recorded as the daemon records them.
-ct systemctl stop scaleboxd
+ct systemctl stop scaleboxd 2>/dev/null
 ct sh -c 'for t in alpine-ci build-env python-dev node-dev; do truncate -s 2G /var/lib/scalebox/templates/$t.ext4; done'
 for i in $(seq 1 20); do
     id=$(printf 'vm-%012x' "$((0xbe0000 + i))")

@@ -27,6 +27,8 @@ final class ForwarderProcess implements ForwarderStarter {
     private final Account account;
     private final Path launcher;
     private final Path dir;
+    /** The processes this daemon started without systemd, by generation. */
+    private final java.util.Map<String, Process> started = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param launcher the {@code scaleboxd} launcher ({@code scaleboxd --forwarder SOCKET})
@@ -63,10 +65,25 @@ final class ForwarderProcess implements ForwarderStarter {
         Path log = dir.resolve(generation + ".log");
         ProcessBuilder builder = new ProcessBuilder(detached);
         ChildEnvironment.applyTo(builder.environment());
-        builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        started.put(generation, builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+                .start());
+    }
+
+    @Override
+    public boolean running(String generation) {
+        if (!systemd) {
+            Process p = started.get(generation);
+            return p == null || p.isAlive(); // one of an earlier daemon: its socket tells
+        }
+        try {
+            String state = Command.run(List.of("systemctl", "show", "-p", "ActiveState", "--value",
+                    UNIT_PREFIX + generation + ".service"), TIMEOUT).strip();
+            return state.equals("active") || state.equals("activating");
+        } catch (CommandException e) {
+            return false;
+        }
     }
 
     @Override

@@ -7,6 +7,9 @@ import java.nio.file.Path;
 interface ForwarderStarter {
     void start(String generation) throws IOException;
 
+    /** Whether it still runs (a start that failed is seen at once, not after a timeout). */
+    boolean running(String generation);
+
     /** Its control socket. */
     Path socket(String generation);
 

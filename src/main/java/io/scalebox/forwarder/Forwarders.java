@@ -35,7 +35,7 @@ import org.apache.logging.log4j.Logger;
 public final class Forwarders implements PortProxies {
     private static final Logger LOG = LogManager.getLogger(Forwarders.class);
     private static final Duration CALL_TIME = Duration.ofSeconds(10);
-    private static final Duration START_TIME = Duration.ofSeconds(30);
+    private static final Duration START_TIME = Duration.ofSeconds(15);
     private final ForwarderStarter process;
     private final Path dir;
     private final String version;
@@ -174,21 +174,24 @@ public final class Forwarders implements PortProxies {
                     + " see the journal)");
         }
         failedAt = System.nanoTime();
-        String gen = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        String gen = HexFormat.of().formatHex(randomBytes(4));
         process.start(gen);
         long end = System.nanoTime() + START_TIME.toNanos();
-        while (System.nanoTime() < end) {
+        for (int round = 0; System.nanoTime() < end; round++) {
             if (Files.exists(process.socket(gen)) && status(gen).isPresent()) {
                 current = Optional.of(gen);
                 failedAt = Long.MIN_VALUE / 2;
                 LOG.info("forwarder {} started for {}", gen, version);
                 return;
             }
+            if (round % 10 == 9 && !process.running(gen)) {
+                break; // it exited: no need to wait out the deadline
+            }
             sleep(50);
         }
         process.end(gen);
-        throw new IOException("the forwarder did not answer within " + START_TIME.toSeconds() + " s"
-                + " (journalctl -t scalebox-forwarder, or " + dir.resolve(gen + ".log") + ")");
+        throw new IOException("the forwarder did not start (journalctl -t scalebox-forwarder, or "
+                + dir.resolve(gen + ".log") + " without systemd)");
     }
 
     private void push() {
@@ -277,6 +280,12 @@ public final class Forwarders implements PortProxies {
         o.addProperty("guest", entry.guest().getAddress().getHostAddress());
         o.addProperty("guest_port", entry.guest().getPort());
         return o;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
     }
 
     private static void sleep(long ms) {

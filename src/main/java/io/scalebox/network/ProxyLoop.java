@@ -48,7 +48,6 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
      * next select, so an unbounded round under a connection flood would exhaust them.
      */
     private static final int ACCEPTS_PER_ROUND = 128;
-    private static final long REPORT_MILLIS = 10_000;
 
     private final Limits limits;
     private final Selector selector;
@@ -215,15 +214,8 @@ public final class ProxyLoop implements PortProxies, AutoCloseable {
         for (ProxyConnection c : new ArrayList<>(connections)) {
             c.tick(now);
         }
-        for (SelectionKey key : selector.keys()) {
-            if (key.attachment() instanceof ProxyPort l && l.refusedSinceReport > 0
-                    && now - l.lastReport >= REPORT_MILLIS) {
-                LOG.warn("{}: refused or dropped {} connection(s) in the last {} s (caps: {} per port, {} per address,"
-                        + " {} silent per port)", l.vmId, l.refusedSinceReport, REPORT_MILLIS / 1000, limits.perPort(),
-                        limits.perAddress(), limits.silentPerPort());
-                l.refusedSinceReport = 0;
-                l.lastReport = now;
-            }
+        for (ProxyPort p : ports) {
+            p.report(now, limits);
         }
     }
 

@@ -6,6 +6,8 @@ import java.util.ArrayDeque;
 
 /** One VM's host port in the {@link ProxyLoop}: its listening socket, open and silent connections, refusals. */
 final class ProxyPort implements AutoCloseable {
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(ProxyLoop.class);
+    private static final long REPORT_MILLIS = 10_000;
     final ProxyLoop loop;
     final String vmId;
     final InetSocketAddress guest;
@@ -32,6 +34,17 @@ final class ProxyPort implements AutoCloseable {
     void refusedOne() {
         refusedSinceReport++;
         refused++;
+    }
+
+    /** Refusals are logged at most once per {@link #REPORT_MILLIS} per port (a flood must not flood the journal). */
+    void report(long now, ProxyLoop.Limits limits) {
+        if (refusedSinceReport > 0 && now - lastReport >= REPORT_MILLIS) {
+            LOG.warn("{}: refused or dropped {} connection(s) in the last {} s (caps: {} per port, {} per address,"
+                    + " {} silent per port)", vmId, refusedSinceReport, REPORT_MILLIS / 1000, limits.perPort(),
+                    limits.perAddress(), limits.silentPerPort());
+            refusedSinceReport = 0;
+            lastReport = now;
+        }
     }
 
     ProxyTraffic traffic() {

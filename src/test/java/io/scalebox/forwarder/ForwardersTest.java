@@ -56,6 +56,11 @@ class ForwardersTest {
             }
 
             @Override
+            public boolean running(String generation) {
+                return true;
+            }
+
+            @Override
             public Path socket(String generation) {
                 return dir.resolve(generation + ".sock");
             }
