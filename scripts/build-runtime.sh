@@ -8,8 +8,9 @@ JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)"
 
 # The JDK modules Undertow + XNIO + Gson + the Log4j 2 API need (jdeps on the jars):
 #   java.security.sasl (xnio), jdk.unsupported (jboss-threads, sun.misc.Unsafe),
-#   java.management (xnio JMX), java.naming (undertow), java.logging (jboss-logging, xnio).
-MODULES=java.base,java.logging,java.naming,java.security.sasl,jdk.unsupported
+#   java.management (xnio JMX), java.naming (undertow), java.logging (jboss-logging, xnio);
+#   jdk.net: SO_PEERCRED on the VMs' control sockets (host.ControlSocket).
+MODULES=java.base,java.logging,java.naming,java.security.sasl,jdk.net,jdk.unsupported
 
 rm -rf "$TARGET/runtime"
 "$JAVA_HOME/bin/jlink" --module-path "$JAVA_HOME/jmods" --add-modules "$MODULES" \

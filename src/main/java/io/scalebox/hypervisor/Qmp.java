@@ -1,57 +1,75 @@
 package io.scalebox.hypervisor;
 
-import java.io.BufferedReader;
+import io.scalebox.host.ControlSocket;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 
-/** A QEMU Machine Protocol session on a Unix socket: one command at a time. */
+/**
+ * A QEMU Machine Protocol session on a Unix socket: one command at a time. QEMU runs beside a
+ * guest that may have taken it over, so its lines are bounded and the session has a deadline.
+ */
 final class Qmp implements AutoCloseable {
-    private final SocketChannel channel;
-    private final BufferedReader in;
+    /** The longest line read: QMP's answers to the commands sent here are a few hundred bytes. */
+    static final int MAX_LINE = 64 * 1024;
+    private static final Duration LIMIT = Duration.ofSeconds(10);
+    private final ControlSocket socket;
+    private final InputStream in;
 
-    private Qmp(SocketChannel channel) throws IOException {
-        this.channel = channel;
-        this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-        in.readLine(); // greeting
+    private Qmp(ControlSocket socket) throws IOException {
+        this.socket = socket;
+        this.in = Channels.newInputStream(socket.channel());
+        line(); // greeting
         execute("qmp_capabilities");
     }
 
-    static Qmp connect(Path socket) throws IOException {
-        SocketChannel ch = SocketChannel.open(VmSpec.controlAddress(socket));
+    static Qmp connect(Path path) throws IOException {
+        ControlSocket socket = ControlSocket.bounded(path, LIMIT);
         try {
-            return new Qmp(ch);
+            return new Qmp(socket);
         } catch (IOException e) {
-            ch.close();
+            socket.close();
             throw e;
         }
     }
 
     /** Runs a command; throws with QEMU's description when it answers with an error. */
     void execute(String command) throws IOException {
-        channel.write(ByteBuffer.wrap(("{\"execute\":\"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8)));
+        socket.channel().write(ByteBuffer.wrap(("{\"execute\":\"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8)));
         for (int i = 0; i < 100; i++) {
-            String line = in.readLine();
-            if (line == null) {
-                throw new IOException("QMP connection closed during " + command);
-            }
+            String line = line();
             if (line.contains("\"return\"")) {
                 return;
             }
             if (line.contains("\"error\"")) {
-                throw new IOException("QMP " + command + " failed: " + line);
+                throw new IOException("QMP " + command + " failed: " + line.substring(0, Math.min(line.length(), 300)));
             }
             // anything else is an asynchronous event
         }
         throw new IOException("QMP " + command + ": no answer");
     }
 
+    private String line() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                throw new IOException("QMP connection closed");
+            }
+            if (line.size() >= MAX_LINE) {
+                throw new IOException("QMP sent a line over " + MAX_LINE + " bytes");
+            }
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
     @Override
-    public void close() throws IOException {
-        channel.close();
+    public void close() {
+        socket.close();
     }
 }

@@ -36,7 +36,7 @@ class VmSpecTest {
     @Test
     void aControlSocketThatIsALinkIsRefused(@TempDir Path dir) throws IOException {
         Path link = Files.createSymbolicLink(dir.resolve("qmp.sock"), Path.of("/run/systemd/private"));
-        IOException e = assertThrows(IOException.class, () -> VmSpec.controlAddress(link));
+        IOException e = assertThrows(IOException.class, () -> io.scalebox.host.ControlSocket.connect(link));
         assertEquals(link + " is a symbolic link, not the hypervisor's socket", e.getMessage());
     }
 
