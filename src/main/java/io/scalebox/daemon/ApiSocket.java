@@ -28,6 +28,30 @@ final class ApiSocket {
     private ApiSocket() {
     }
 
+    /**
+     * The socket systemd holds for the API, if it passed one: where the configuration says, or
+     * moved there (then systemd restarts the daemon: {@link Moving}), or else none (then the
+     * daemon binds the configured address itself).
+     */
+    static Optional<ServerSocketChannel> take(String bind, int port) throws IOException {
+        Optional<ServerSocketChannel> socket = inherited();
+        if (socket.isEmpty() || listensOn(socket.get(), bind, port)) {
+            return socket;
+        }
+        if (follow(socket.get(), bind, port)) {
+            throw new Moving();
+        }
+        socket.get().close();
+        return Optional.empty();
+    }
+
+    /** systemd restarts the API socket on the configured address, and this daemon with it. */
+    static final class Moving extends IOException {
+        Moving() {
+            super("the API socket moves to the configured address; systemd restarts scaleboxd");
+        }
+    }
+
     /** The listening socket systemd passed as standard input, if it did. */
     static Optional<ServerSocketChannel> inherited() {
         try {
@@ -55,7 +79,7 @@ final class ApiSocket {
      * be stopped, binding nothing); false when systemd's socket still does not listen there
      * (no generator), and the daemon binds the configured address itself.
      */
-    static boolean follow(ServerSocketChannel socket, String bind, int port) {
+    private static boolean follow(ServerSocketChannel socket, String bind, int port) {
         String wanted = (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + port;
         String held = address(socket);
         try {

@@ -3,6 +3,8 @@ package io.scalebox.daemon;
 import io.scalebox.api.ApiServer;
 import io.scalebox.api.Authenticator;
 import io.scalebox.api.EventStream;
+import io.scalebox.api.GuestResource;
+import io.scalebox.api.SlowRequests;
 import io.scalebox.api.MetricsResource;
 import io.scalebox.api.Route;
 import io.scalebox.api.SystemResource;
@@ -11,6 +13,8 @@ import io.scalebox.api.VmResource;
 import io.scalebox.config.Config;
 import io.scalebox.events.EventLog;
 import io.scalebox.forwarder.Forwarders;
+import io.scalebox.guest.Execs;
+import io.scalebox.guest.GuestFiles;
 import io.scalebox.host.Account;
 import io.scalebox.host.Background;
 import io.scalebox.host.CommandException;
@@ -49,7 +53,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +71,8 @@ public final class Daemon {
     private static final Path PROC = Path.of("/proc");
     /** Runtime state (the forwarders' sockets, the bridge's marker); the tests give each run its own. */
     private static final Path RUN_DIR = Path.of(System.getProperty("scalebox.run", "/run/scalebox"));
+    /** The scaleboxd launcher: VM units' ExecStop and the forwarder run it (the tests name their own). */
+    private static final Path LAUNCHER = Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd"));
     /** How often the firewall tables are checked against what the daemon last wrote. */
     private static final Duration FIREWALL_CHECK = Duration.ofSeconds(10);
 
@@ -80,6 +85,8 @@ public final class Daemon {
     private ScheduledExecutorService guard;
     /** Its own thread: reaping waits for a VM's lock, which a stop holds up to VM_STOP_TIMEOUT. */
     private ScheduledExecutorService crashWatch;
+    /** The agents and background commands: probes wait on guests, so not on the housekeeping thread. */
+    private ScheduledExecutorService agentWatch;
     /** The VM ports' forwarders: they keep running when the daemon stops. */
     private Forwarders forwarders;
     private VmHttpRouter router;
@@ -89,7 +96,6 @@ public final class Daemon {
     private static final Duration DISK_READING_AGE = Duration.ofSeconds(15);
     /** How often the site in Caddy is checked (a reload of Caddy drops it). */
     private static final Duration CADDY_CHECK = Duration.ofSeconds(5);
-    private static final Path TUN = Path.of("/dev/net/tun");
 
     /**
      * @param hostSetup false for --self-test: no bridge, nftables or recovery (needs no root)
@@ -102,19 +108,15 @@ public final class Daemon {
 
     /** Prepares directories, the bridge and the VMs recorded on disk, then binds the port. */
     public void start() throws IOException, CommandException {
-        Optional<java.nio.channels.ServerSocketChannel> socket = hostSetup ? apiSocket() : Optional.empty();
-        Phases phases = new Phases();
+        Optional<java.nio.channels.ServerSocketChannel> socket = hostSetup ? ApiSocket.take(config.apiBind(), port)
+                : Optional.empty();
+        StartPhases phases = new StartPhases();
         Background.start("warm-up", () -> {
             ApiServer.warmUp();
             return null;
         });
-        for (Path dir : List.of(config.dataDir(), config.templatesDir(), config.vmsDir(),
-                config.dataDir().resolve("kernel"))) {
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwxr-x---")));
-            }
-        }
+        HostFiles files = new HostFiles(config, RUN_DIR);
+        files.makeDataDirs();
         // Kept on disk so that ids go on across restarts and a resuming client misses nothing.
         events = hostSetup ? EventLog.persistent(java.time.Clock.systemUTC(), config.dataDir().resolve("events.jsonl"))
                 : new EventLog(java.time.Clock.systemUTC());
@@ -135,24 +137,14 @@ public final class Daemon {
         // Hypervisors and image tools never run as root (--self-test, unprivileged, runs neither).
         Account account = Account.lookup(hostSetup ? Account.DEFAULT : System.getProperty("user.name"));
         if (hostSetup) {
-            for (Path dir : List.of(config.dataDir(), config.templatesDir(), config.vmsDir(),
-                    config.dataDir().resolve("kernel"))) {
-                account.shareDirectory(dir);
-            }
-            // Kernels built before hypervisors ran unprivileged are root's alone (0640).
-            try (var kernels = Files.walk(config.dataDir().resolve("kernel"), 2)) {
-                for (Path p : kernels.filter(p -> !Files.isSymbolicLink(p)).toList()) {
-                    account.shareReadable(p);
-                }
-            }
-            openTun(account);
+            files.shareWith(account);
         }
         network = new Network(config.bridgeName(), config.bridgeAddress(), RUN_DIR, account.name());
         // Units run "scaleboxd --stop-vm" as their ExecStop; the launcher script names itself.
         // Probed once: VMs and image tools go through the same systemd (or the same fallback).
         boolean systemd = ProcessLauncher.systemdRuns();
         ProcessLauncher launcher = new ProcessLauncher(systemd, account, config.dataDir(),
-                Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd")), config.vmStopTimeout(),
+                LAUNCHER, config.vmStopTimeout(),
                 GuestShutdown.system());
         Hypervisor hypervisor;
         if (kind == HypervisorKind.FIRECRACKER) {
@@ -178,7 +170,8 @@ public final class Daemon {
             throw new IOException("no VM ports in the self-test");
         };
         if (hostSetup) {
-            forwarders = forwarders(systemd);
+            Account net = Account.lookup(Account.NET);
+            forwarders = Forwarders.at(files.forwarderDir(net), systemd, net, LAUNCHER, Version.current());
             forwarderStart = Background.start("forwarder", () -> {
                 try {
                     forwarders.start();
@@ -196,6 +189,7 @@ public final class Daemon {
         manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns,
                 events, metrics);
+        Execs execs = new Execs(manager.agents(), config.vmsDir(), metrics);
         if (hostSetup) {
             phases.mark("parts");
             network.ensureBridge();
@@ -222,6 +216,11 @@ public final class Daemon {
             // A VM whose hypervisor exits on its own is marked stopped (vm.crashed) within a second or two.
             crashWatch = scheduler("crash-watch");
             crashWatch.scheduleWithFixedDelay(manager::reapExited, 1, 1, TimeUnit.SECONDS);
+            // The guests' agents (each probe bounded by its own deadline) and the background commands.
+            agentWatch = scheduler("agent-watch");
+            agentWatch.scheduleWithFixedDelay(manager.agents()::watch, 0, 1, TimeUnit.SECONDS);
+            execs.load(manager.list().stream().map(io.scalebox.vm.Vm::id).toList());
+            agentWatch.scheduleWithFixedDelay(execs::watch, 1, 1, TimeUnit.SECONDS);
         }
         // HTTPS: Caddy terminates TLS for *.BASE_DOMAIN and hands requests to the router, which picks the VM.
         Optional<CaddySite> caddy = config.baseDomain().map(d -> new CaddySite(d, config.https(), apiDial()));
@@ -246,8 +245,10 @@ public final class Daemon {
         routes.addAll(new VmResource(config, manager, hostIp).routes());
         routes.addAll(new TemplateResource(config, templates, manager, events).routes());
         routes.add(new EventStream(events).route());
+        SlowRequests slow = new SlowRequests();
+        routes.addAll(new GuestResource(manager, execs, new GuestFiles(manager.agents(), metrics), slow).routes());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken(), config.metricsToken()), routes,
-                metrics);
+                metrics, slow);
         try {
             server.start(socket);
             phases.mark("api");
@@ -259,63 +260,6 @@ public final class Daemon {
         }
     }
 
-    /**
-     * Hypervisors open the TAP through /dev/net/tun as the account. udev makes it 0666; where no
-     * udev runs (containers, minimal images) it is 0600 root, and the account gets an ACL entry.
-     */
-    private static void openTun(Account account) {
-        if (account.mayOpen(TUN)) {
-            return;
-        }
-        String mode = Account.modeOf(TUN);
-        try {
-            account.grantDevice(TUN);
-            LOG.info("{} is {} (no udev rule opened it): {} may read and write it through a POSIX ACL entry of its"
-                    + " own (made at each start, removed on purge)", TUN, mode, account.name());
-        } catch (CommandException e) {
-            LOG.warn("{} is not open to {} (mode {}) and no ACL entry could be added ({}): VMs will fail to start"
-                    + " with \"could not open {}\"; install the acl package, or open it as udev's default rule"
-                    + " does: chmod 0666 {}", TUN, account.name(), mode, e.getMessage(), TUN, TUN);
-        }
-    }
-
-    /**
-     * The socket systemd holds for the API, if it passed one: where the configuration says, or
-     * moved there (then systemd restarts the daemon: {@link SocketMoving}), or else none.
-     */
-    private Optional<java.nio.channels.ServerSocketChannel> apiSocket() throws IOException {
-        Optional<java.nio.channels.ServerSocketChannel> socket = ApiSocket.inherited();
-        if (socket.isEmpty() || ApiSocket.listensOn(socket.get(), config.apiBind(), port)) {
-            return socket;
-        }
-        if (ApiSocket.follow(socket.get(), config.apiBind(), port)) {
-            throw new SocketMoving();
-        }
-        socket.get().close();
-        return Optional.empty();
-    }
-
-    /** systemd restarts the API socket on the configured address, and this daemon with it. */
-    static final class SocketMoving extends IOException {
-        SocketMoving() {
-            super("the API socket moves to the configured address; systemd restarts scaleboxd");
-        }
-    }
-
-    /**
-     * The forwarders' control directory, {@code RUN_DIR/forwarder}: the account {@code scalebox-net}'s
-     * alone (it makes its sockets there), under a run directory others may only traverse.
-     */
-    private static Forwarders forwarders(boolean systemd) throws IOException {
-        Account net = Account.lookup(Account.NET);
-        Path dir = RUN_DIR.resolve("forwarder");
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(RUN_DIR, PosixFilePermissions.fromString("rwx--x--x"));
-        net.own(dir);
-        return Forwarders.at(dir, systemd, net, Path.of(System.getProperty("scalebox.daemon", "/usr/sbin/scaleboxd")),
-                Version.current());
-    }
-
     /** One daemon thread of that name for periodic work (it never keeps the JVM alive). */
     private static ScheduledExecutorService scheduler(String name) {
         return Executors.newSingleThreadScheduledExecutor(r -> {
@@ -323,24 +267,6 @@ public final class Daemon {
             t.setDaemon(true);
             return t;
         });
-    }
-
-    /** How long each step of the start took (a debug line: where a slow start spends its time). */
-    private static final class Phases {
-        private final StringBuilder done = new StringBuilder();
-        private long since = System.nanoTime();
-
-        void mark(String phase) {
-            long now = System.nanoTime();
-            done.append(done.length() == 0 ? "" : ", ").append(phase).append(' ').append((now - since) / 1_000_000)
-                    .append(" ms");
-            since = now;
-        }
-
-        @Override
-        public String toString() {
-            return done.toString();
-        }
     }
 
     /** Where Caddy, on this machine, reaches the API (API_DOMAIN, the on-demand "ask" hook). */
@@ -366,6 +292,9 @@ public final class Daemon {
         }
         if (crashWatch != null) {
             crashWatch.shutdownNow();
+        }
+        if (agentWatch != null) {
+            agentWatch.shutdownNow();
         }
         if (server != null) {
             server.stop(STOP_GRACE);

@@ -11,15 +11,11 @@ import io.scalebox.hypervisor.GuestShutdown;
 import io.scalebox.log.LineLoggers;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -108,7 +104,7 @@ public final class Main {
                 return a.size() == 2 ? io.scalebox.forwarder.Forwarder.run(Path.of(a.get(1)), Version.current())
                         : usage(err, a);
             case "--self-test":
-                return a.size() == 1 ? selfTest(out, err) : usage(err, a);
+                return a.size() == 1 ? SelfTest.run(out, err) : usage(err, a);
             default:
                 break;
         }
@@ -188,7 +184,7 @@ public final class Main {
         Daemon daemon = new Daemon(config, config.apiPort(), true);
         try {
             daemon.start();
-        } catch (Daemon.SocketMoving e) {
+        } catch (ApiSocket.Moving e) {
             log.info("{}: waiting for systemd to stop this daemon", e.getMessage());
             sleepSeconds(60);
             return 1;
@@ -261,61 +257,5 @@ public final class Main {
             t = t.getCause();
         }
         return t.getClass().getSimpleName() + ": " + t.getMessage();
-    }
-
-    /** Starts on an ephemeral loopback port with a throw-away token and data directory, queries it, stops. */
-    static int selfTest(PrintStream out, PrintStream err) {
-        Path data = null;
-        Daemon daemon = null;
-        try {
-            data = Files.createTempDirectory("scaleboxd-selftest");
-            String token = HexFormat.of().formatHex(randomBytes());
-            Config config = ConfigParser.parse(Map.of("API_TOKEN", token, "API_BIND", "127.0.0.1",
-                    "DATA_DIR", data.toString(), "HOST_IP", "127.0.0.1"));
-            daemon = new Daemon(config, 0, false);
-            daemon.start();
-            // HttpURLConnection: java.net.http is a module the bundled runtime does not carry.
-            for (String path : List.of("/health", "/info", "/nope")) {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + daemon.port() + path)
-                        .toURL().openConnection();
-                c.setRequestProperty("Authorization", "Bearer " + token);
-                int expected = path.equals("/nope") ? 404 : 200;
-                int status = c.getResponseCode();
-                try (var in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
-                    in.readAllBytes();
-                }
-                if (status != expected) {
-                    err.println("self-test: GET " + path + " answered " + status + ", expected " + expected);
-                    return 1;
-                }
-            }
-            out.println("self-test: ok");
-            return 0;
-        } catch (Exception e) {
-            err.println("self-test failed: " + e);
-            return 1;
-        } finally {
-            if (daemon != null) {
-                daemon.stop();
-            }
-            deleteTree(data);
-        }
-    }
-
-    private static byte[] randomBytes() {
-        byte[] b = new byte[24];
-        new SecureRandom().nextBytes(b);
-        return b;
-    }
-
-    private static void deleteTree(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temp directory; nothing more to do
-        }
     }
 }
