@@ -25,12 +25,10 @@ import io.scalebox.host.ToolSandbox;
 import io.scalebox.https.CaddySite;
 import io.scalebox.https.VmHostnames;
 import io.scalebox.https.VmHttpRouter;
-import io.scalebox.hypervisor.FirecrackerHypervisor;
 import io.scalebox.hypervisor.GuestShutdown;
 import io.scalebox.hypervisor.Hypervisor;
 import io.scalebox.hypervisor.HypervisorKind;
 import io.scalebox.hypervisor.ProcessLauncher;
-import io.scalebox.hypervisor.QemuHypervisor;
 import io.scalebox.metrics.Metrics;
 import io.scalebox.network.AddressPool;
 import io.scalebox.network.Firewall;
@@ -112,7 +110,7 @@ public final class Daemon {
                 : Optional.empty();
         StartPhases phases = new StartPhases();
         Background.start("warm-up", () -> {
-            ApiServer.warmUp();
+            io.scalebox.api.HttpListener.warmUp();
             return null;
         });
         HostFiles files = new HostFiles(config, RUN_DIR);
@@ -146,17 +144,7 @@ public final class Daemon {
         ProcessLauncher launcher = new ProcessLauncher(systemd, account, config.dataDir(),
                 LAUNCHER, config.vmStopTimeout(),
                 GuestShutdown.system());
-        Hypervisor hypervisor;
-        if (kind == HypervisorKind.FIRECRACKER) {
-            FirecrackerHypervisor firecracker = FirecrackerHypervisor.at(config.firecrackerBin(), account, launcher);
-            LOG.info("firecracker runs as {}{}", account.name(), firecracker.jailed()
-                    ? " under its jailer (" + config.firecrackerBin().resolveSibling("jailer") + ")"
-                    : " in the unit's sandbox (no jailer beside " + config.firecrackerBin() + ")");
-            hypervisor = firecracker;
-        } else {
-            hypervisor = new QemuHypervisor(config.qemuBin(), config.qemuAccel(), launcher,
-                    QemuHypervisor.hostTscKhz(PROC));
-        }
+        Hypervisor hypervisor = Hypervisors.configured(config, kind, account, launcher);
         KernelStore kernels = new KernelStore(config.dataDir().resolve("kernel"),
                 new GuestKernel(config.kernelPath(), config.initrdPath()));
         // GUEST_DNS, else the host's upstream resolvers (read again at each use: they may change).

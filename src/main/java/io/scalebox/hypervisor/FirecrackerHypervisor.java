@@ -19,6 +19,10 @@ import java.util.Optional;
  */
 public final class FirecrackerHypervisor implements Hypervisor {
     private static final String API_SOCKET = "firecracker.sock";
+    /** The host side of the guest's vsock (Firecracker's hybrid vsock socket). */
+    static final String VSOCK_SOCKET = "vsock.sock";
+    /** The guest's vsock port its agent listens on (qemu-ga --method=vsock-listen). */
+    public static final int AGENT_PORT = 1024;
     private final Path binary;
     private final Optional<Jailer> jailer;
     private final ProcessLauncher launcher;
@@ -117,6 +121,13 @@ public final class FirecrackerHypervisor implements Hypervisor {
             // virtio-rng: sshd in the guest must not wait for entropy.
             api.send("PUT", "/entropy", new JsonObject());
 
+            // The guest agent's channel: vsock, whose host side is a Unix socket beside the API's.
+            JsonObject vsock = new JsonObject();
+            vsock.addProperty("guest_cid", 3);
+            vsock.addProperty("uds_path", jailer.isPresent() ? "/" + VSOCK_SOCKET
+                    : VmSpec.controlDir(spec.dir()).resolve(VSOCK_SOCKET).toString());
+            api.send("PUT", "/vsock", vsock);
+
             JsonObject action = new JsonObject();
             action.addProperty("action_type", "InstanceStart");
             api.send("PUT", "/actions", action);
@@ -143,6 +154,13 @@ public final class FirecrackerHypervisor implements Hypervisor {
             ProcessLauncher.sleep(50);
         }
         throw new HypervisorException("firecracker did not open its API socket within 5 s");
+    }
+
+    @Override
+    public io.scalebox.agent.AgentChannel agentChannel(Path vmDir) {
+        Path socket = Jailer.hostSocket(vmDir).map(api -> api.resolveSibling(VSOCK_SOCKET))
+                .orElseGet(() -> VmSpec.controlDir(vmDir).resolve(VSOCK_SOCKET));
+        return io.scalebox.agent.AgentChannel.firecrackerVsock(socket, AGENT_PORT);
     }
 
     @Override

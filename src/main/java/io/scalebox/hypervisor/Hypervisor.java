@@ -11,6 +11,9 @@ public interface Hypervisor {
 
     void resume(VmSpec spec) throws HypervisorException;
 
+    /** How the host reaches the guest's agent of a VM running in {@code vmDir}. */
+    io.scalebox.agent.AgentChannel agentChannel(java.nio.file.Path vmDir);
+
     /** Asks the guest to power off (see {@link HypervisorKind#requestPowerOff}); does not wait. */
     default void requestPowerOff(VmSpec spec) throws HypervisorException {
         kind().requestPowerOff(spec.dir());

@@ -13,6 +13,8 @@ import java.util.List;
  */
 public final class QemuHypervisor implements Hypervisor {
     private static final String QMP = "qmp.sock";
+    /** The host's end of the guest agent's virtio-serial port (org.qemu.guest_agent.0). */
+    static final String AGENT = "qga.sock";
     private final Path binary;
     private final QemuAccel accel;
     private final ProcessLauncher launcher;
@@ -86,6 +88,12 @@ public final class QemuHypervisor implements Hypervisor {
                 "-netdev", "tap,id=net0,ifname=" + spec.tap() + ",script=no,downscript=no",
                 "-device", "virtio-net-device,netdev=net0,mac=" + spec.mac(),
                 "-device", "virtio-rng-device",
+                // The guest agent's channel: a virtio-serial port the daemon reaches through a socket
+                // in the control directory (no vhost-vsock needed; qemu-ga starts when the port appears).
+                "-device", "virtio-serial-device",
+                "-chardev", "socket,id=agent,path=" + option(VmSpec.controlDir(spec.dir()).resolve(AGENT))
+                        + ",server=on,wait=off",
+                "-device", "virtserialport,chardev=agent,name=org.qemu.guest_agent.0",
                 // Appending, so that the daemon can cut the log down while QEMU writes (ConsoleLogs).
                 "-chardev", "file,id=console,path=" + option(spec.consoleLog()) + ",append=on",
                 "-serial", "chardev:console",
@@ -121,6 +129,11 @@ public final class QemuHypervisor implements Hypervisor {
         launcher.stop(p);
         throw new HypervisorException("qemu did not open its control socket within 10 s: "
                 + ProcessLauncher.lastLine(log));
+    }
+
+    @Override
+    public io.scalebox.agent.AgentChannel agentChannel(Path vmDir) {
+        return io.scalebox.agent.AgentChannel.qemu(VmSpec.controlDir(vmDir).resolve(AGENT));
     }
 
     @Override

@@ -46,7 +46,7 @@ public record VmSpec(
     }
 
     /** The hypervisor's control sockets, in the VM's control directory. */
-    static final List<String> SOCKETS = List.of("qmp.sock", "firecracker.sock");
+    static final List<String> SOCKETS = List.of("qmp.sock", "firecracker.sock", "qga.sock", "vsock.sock");
 
     /**
      * Where the hypervisor makes its control socket: a directory of the account's own, as the
@@ -61,18 +61,6 @@ public record VmSpec(
         Path current = controlDir(vmDir).resolve(name);
         Path earlier = vmDir.resolve(name);
         return !Files.exists(current) && Files.exists(earlier) ? earlier : current;
-    }
-
-    /**
-     * A control socket to connect to. The directory it is in belongs to the hypervisor's
-     * account, which could put a link to another service's socket there for the root daemon to
-     * talk to: only a socket itself is accepted.
-     */
-    static java.net.UnixDomainSocketAddress controlAddress(Path socket) throws java.io.IOException {
-        if (Files.isSymbolicLink(socket)) {
-            throw new java.io.IOException(socket + " is a symbolic link, not the hypervisor's socket");
-        }
-        return java.net.UnixDomainSocketAddress.of(socket);
     }
 
     /** Kernel and initrd: what the hypervisor reads besides the VM's directory. */

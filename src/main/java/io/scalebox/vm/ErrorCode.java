@@ -29,7 +29,30 @@ public enum ErrorCode {
     RECORD_FAILED(VmException.Reason.FAILED),
     SNAPSHOT_FAILED(VmException.Reason.FAILED),
     TEMPLATE_DELETE_FAILED(VmException.Reason.FAILED),
-    CONSOLE_FAILED(VmException.Reason.FAILED);
+    CONSOLE_FAILED(VmException.Reason.FAILED),
+    /** The VM's agent does not answer: the VM is stopped, still booting, or its image has none. */
+    AGENT_UNAVAILABLE(VmException.Reason.CONFLICT),
+    /** Too many calls wait for this VM's agent. */
+    AGENT_BUSY(VmException.Reason.TOO_MANY),
+    /** The agent did not answer in time. */
+    AGENT_TIMEOUT(VmException.Reason.TIMEOUT),
+    /** The agent's answer was oversized, malformed or not ours: its channel was closed. */
+    AGENT_PROTOCOL_ERROR(VmException.Reason.BAD_GATEWAY),
+    /** The agent refuses the command (disabled in the guest). */
+    AGENT_COMMAND_DISABLED(VmException.Reason.NOT_IMPLEMENTED),
+    /** The command could not be started (no such user or directory). */
+    EXEC_FAILED(VmException.Reason.UNPROCESSABLE),
+    EXEC_NOT_FOUND(VmException.Reason.NOT_FOUND),
+    /** As many commands run host-wide as the daemon allows. */
+    CAPACITY_EXECS(VmException.Reason.UNAVAILABLE),
+    FILE_NOT_FOUND(VmException.Reason.NOT_FOUND),
+    IS_A_DIRECTORY(VmException.Reason.CONFLICT),
+    NOT_A_DIRECTORY(VmException.Reason.CONFLICT),
+    FILE_TOO_LARGE(VmException.Reason.TOO_LARGE),
+    /** The guest's file system is full. */
+    GUEST_DISK_FULL(VmException.Reason.INSUFFICIENT_STORAGE),
+    /** The guest refused a file operation (permissions, a read-only file system). */
+    FILE_FAILED(VmException.Reason.UNPROCESSABLE);
 
     private final VmException.Reason reason;
 

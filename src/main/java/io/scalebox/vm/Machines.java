@@ -36,9 +36,11 @@ final class Machines {
     private final Map<String, AutoCloseable> proxies = new ConcurrentHashMap<>();
     private final VmRegistry registry;
     private final Object rulesLock = new Object();
+    private final io.scalebox.agent.Agents agents;
 
     Machines(Host host, VmRegistry registry, VmStore store, KernelStore kernels, AddressPool addresses,
-             Supplier<List<String>> nameservers) {
+             Supplier<List<String>> nameservers, io.scalebox.agent.Agents agents) {
+        this.agents = agents;
         this.host = host;
         this.registry = registry;
         this.store = store;
@@ -57,7 +59,17 @@ final class Machines {
         host.faults().reach("create:hypervisor");
         attachProxy(vm);
         rollback.add(() -> closeProxy(vm.id()));
+        attachAgent(vm);
+        rollback.add(() -> agents.detach(vm.id()));
         return vm.running(process);
+    }
+
+    /** The guest's agent, reached through the hypervisor's channel (at boot, and when re-attaching). */
+    void attachAgent(Vm vm) {
+        HypervisorKind kind = HypervisorKind.byKey(vm.hypervisor()).orElse(host.hypervisor().kind());
+        if (kind == host.hypervisor().kind()) {
+            agents.attach(vm.id(), host.hypervisor().agentChannel(store.dir(vm.id())));
+        }
     }
 
     /** The VM's host port to its guest's SSH port (at boot, and when re-attaching). */
@@ -72,6 +84,7 @@ final class Machines {
      */
     void halt(Vm vm, boolean clean) {
         closeProxy(vm.id());
+        agents.detach(vm.id());
         vm.process().ifPresent(process -> {
             if (!clean) {
                 host.processes().stop(process);

@@ -99,6 +99,7 @@ final class Recovery {
         boolean wasRunning = vm.status() == Vm.Status.running;
         if (machines.alive(vm)) {
             machines.attachProxy(vm);
+            machines.attachAgent(vm);
             machines.resume(vm);
             LOG.info("{}: re-attached to {} (pid {})", vm.id(), vm.name(), vm.process().orElseThrow().pid());
             metrics.reconciled("reattached");

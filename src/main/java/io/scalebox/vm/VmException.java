@@ -6,7 +6,11 @@ public final class VmException extends Exception {
 
     /** Why: each maps to one HTTP status in the API layer. */
     public enum Reason {
-        BAD_REQUEST, FORBIDDEN, NOT_FOUND, CONFLICT, INSUFFICIENT_STORAGE, UNAVAILABLE, FAILED
+        BAD_REQUEST, FORBIDDEN, NOT_FOUND, CONFLICT, INSUFFICIENT_STORAGE, UNAVAILABLE, FAILED,
+        /** The guest's side: a request it could not carry out (422), too large (413), too many at once (429). */
+        UNPROCESSABLE, TOO_LARGE, TOO_MANY,
+        /** The guest's agent: no answer in time (504), a broken answer (502), a refused command (501). */
+        TIMEOUT, BAD_GATEWAY, NOT_IMPLEMENTED
     }
 
     private final ErrorCode code;

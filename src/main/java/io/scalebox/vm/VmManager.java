@@ -23,6 +23,7 @@ import org.apache.logging.log4j.Logger;
 public final class VmManager {
     private static final Logger LOG = LogManager.getLogger(VmManager.class);
     private final VmRegistry registry = new VmRegistry();
+    private final io.scalebox.agent.Agents agents;
     private final Machines machines;
     private final Lifecycle lifecycle;
     private final Snapshots snapshots;
@@ -43,7 +44,13 @@ public final class VmManager {
         this.store = store;
         this.templates = templates;
         this.baseBuild = baseBuild();
-        machines = new Machines(host, registry, store, kernels, addresses, nameservers);
+        agents = new io.scalebox.agent.Agents((vmId, state) -> {
+            registry.touch(); // the VM's "agent" field changed
+            if (state == io.scalebox.agent.AgentSession.State.ready) {
+                registry.find(vmId).ifPresent(vm -> events.publish("vm.agent_ready", vm.id(), vm.name(), null));
+            }
+        });
+        machines = new Machines(host, registry, store, kernels, addresses, nameservers, agents);
         consoles = new ConsoleLogs(store, config.consoleLogMaxKib() * 1024L);
         DiskBudget budget = new DiskBudget(host.space(), config.vmsDir(), config.diskOvercommit());
         lifecycle = new Lifecycle(config, host, registry, store, templates, machines, addresses, ports, budget,
@@ -55,6 +62,16 @@ public final class VmManager {
 
     public List<Vm> list() {
         return registry.list();
+    }
+
+    /** The guests' agents (exec and files go through them). */
+    public io.scalebox.agent.Agents agents() {
+        return agents;
+    }
+
+    /** What the API shows of a VM's agent: ready, connecting (running, not answering yet) or unavailable. */
+    public String agentState(Vm vm) {
+        return vm.status() == Vm.Status.running ? agents.state(vm.id()).name() : "unavailable";
     }
 
     /** The VM's disk image (its size on disk is a metric). */

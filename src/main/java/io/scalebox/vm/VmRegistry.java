@@ -31,6 +31,11 @@ final class VmRegistry {
         return version;
     }
 
+    /** Something shown with the records changed (an agent's state): renderings made before are stale. */
+    synchronized void touch() {
+        version++;
+    }
+
     synchronized List<Vm> list() {
         return vms.values().stream().sorted(Comparator.comparingLong(Vm::createdAtMillis)).toList();
     }
@@ -47,6 +52,11 @@ final class VmRegistry {
         }
         return vms.values().stream().filter(v -> v.name().equals(idOrName)).findFirst()
                 .orElseThrow(() -> new VmException(ErrorCode.VM_NOT_FOUND, "VM not found"));
+    }
+
+    /** The VM of that id. */
+    synchronized Optional<Vm> find(String id) {
+        return Optional.ofNullable(vms.get(id));
     }
 
     /** The VM of that name (case-insensitive, as names are unique that way), by name only. */

@@ -47,9 +47,12 @@ public final class FakeFirecracker {
             "PUT /network-interfaces/{id}", new Schema(Set.of("guest_mac", "host_dev_name", "iface_id", "mtu",
                     "rx_rate_limiter", "tx_rate_limiter"), Set.of("host_dev_name", "iface_id")),
             "PUT /entropy", new Schema(Set.of("rate_limiter"), Set.of()),
+            "PUT /vsock", new Schema(Set.of("guest_cid", "uds_path", "vsock_id"), Set.of("guest_cid", "uds_path")),
             "PUT /actions", new Schema(Set.of("action_type"), Set.of("action_type")),
             "PATCH /vm", new Schema(Set.of("state"), Set.of("state")));
 
+    /** The guest port whose CONNECT the fake vsock accepts (the guest agent's). */
+    private static final int AGENT_PORT = FirecrackerHypervisor.AGENT_PORT;
     private final Path log;
     private final Path faultFile;
     /** Under the stand-in jailer: the jail's root, where every file named through the API must be. */
@@ -125,6 +128,10 @@ public final class FakeFirecracker {
             respond(out, 400, "fault injected at " + step);
         } else {
             respond(out, 204, null);
+            if (step.equals("PUT /vsock")) {
+                String uds = JsonParser.parseString(body).getAsJsonObject().get("uds_path").getAsString();
+                FakeVsock.serve(jail.map(j -> j.resolve(uds.substring(1))).orElse(Path.of(uds)), AGENT_PORT);
+            }
             guestRebooted = step.equals("PUT /actions") && body.contains("\"SendCtrlAltDel\"");
         }
     }
@@ -237,6 +244,11 @@ public final class FakeFirecracker {
                 if (!isString(o, "action_type") || !Set.of("FlushMetrics", "InstanceStart", "SendCtrlAltDel")
                         .contains(o.get("action_type").getAsString())) {
                     return "unknown action_type";
+                }
+            }
+            case "PUT /vsock" -> {
+                if (!isInt(o, "guest_cid") || o.get("guest_cid").getAsInt() < 3 || !isString(o, "uds_path")) {
+                    return "guest_cid must be an integer of at least 3 and uds_path a string";
                 }
             }
             case "PATCH /vm" -> {

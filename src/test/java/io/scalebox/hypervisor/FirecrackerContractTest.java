@@ -77,7 +77,7 @@ class FirecrackerContractTest {
         List<String> log = requests();
         assertEquals(List.of(), log.stream().filter(l -> l.startsWith("VIOLATION")).toList());
         assertEquals(List.of("PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs",
-                "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /actions"),
+                "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /vsock", "PUT /actions"),
                 log.stream().map(l -> l.split(" ")[0] + " " + l.split(" ")[1]).toList());
         assertTrue(log.get(0).contains("\"vcpu_count\":2") && log.get(0).contains("\"mem_size_mib\":512"));
         assertTrue(log.get(1).contains("\"kernel_image_path\":\"/k/vmlinux\"")
@@ -86,20 +86,23 @@ class FirecrackerContractTest {
         assertTrue(log.get(2).contains("\"is_root_device\":true") && log.get(2).contains("rootfs.ext4"));
         assertTrue(log.get(3).contains("\"host_dev_name\":\"sbx0123456789\"")
                 && log.get(3).contains("\"guest_mac\":\"02:01:23:45:67:89\""));
-        assertTrue(log.get(5).contains("\"action_type\":\"InstanceStart\""));
+        assertTrue(log.get(5).contains("\"guest_cid\":3"));
+        assertTrue(log.get(6).contains("\"action_type\":\"InstanceStart\""));
+        // The agent's channel is the socket Firecracker made for the vsock, and its handshake works.
+        firecracker.agentChannel(spec.dir()).open(java.time.Duration.ofSeconds(5)).close();
 
         firecracker.pause(spec);
         firecracker.resume(spec);
         List<String> after = requests();
-        assertEquals("PATCH /vm {\"state\":\"Paused\"}", after.get(6));
-        assertEquals("PATCH /vm {\"state\":\"Resumed\"}", after.get(7));
+        assertEquals("PATCH /vm {\"state\":\"Paused\"}", after.get(7));
+        assertEquals("PATCH /vm {\"state\":\"Resumed\"}", after.get(8));
         launcher.stop(started);
         assertFalse(started.alive(), "stop ends the process");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs",
-        "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /actions"})
+        "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /vsock", "PUT /actions"})
     void aFaultAtAnyStepAbortsWithItsMessageAndEndsTheProcess(String step) throws Exception {
         Files.writeString(ctl.resolve("fake-fault"), step);
         HypervisorException e = assertThrows(HypervisorException.class, () -> started = firecracker.start(spec));
@@ -165,6 +168,9 @@ class FirecrackerContractTest {
         // The disk is the VM's own file (a hard link), not a copy: the guest's writes land in it.
         assertEquals(Files.getAttribute(vmDir.resolve("rootfs.ext4"), "unix:ino"),
                 Files.getAttribute(root.resolve("rootfs.ext4"), "unix:ino"));
+        // The vsock's socket is inside the jail, and the host finds it from the VM's directory.
+        assertTrue(log.get(5).contains("\"uds_path\":\"/vsock.sock\""), log.get(5));
+        jailed.agentChannel(vmDir).open(java.time.Duration.ofSeconds(5)).close();
         // The stop path finds the jailed socket from the VM's directory alone (as the ExecStop helper does).
         GuestShutdown.Outcome outcome = launcher.powerOff(started, () -> firecracker.requestPowerOff(jailedSpec));
         assertTrue(outcome.clean(), outcome.describe(spec.id()));

@@ -56,7 +56,10 @@ class QemuHypervisorTest {
                 Path.of("/d,x/rootfs.ext4"), "sbx0", "02:00:00:00:00:01", "172.16.0.5", "172.16.0.1", "255.255.0.0",
                 List.of(), 1, 256);
         List<String> argv = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), QemuAccel.TCG, LAUNCHER, 0).argv(spec);
-        assertEquals("file,id=console,path=/d,,x/console.log,append=on", after(argv, "-chardev"));
+        assertEquals("file,id=console,path=/d,,x/console.log,append=on", argv.get(argv.lastIndexOf("-chardev") + 1));
+        // The guest agent's port: a socket in the control directory, named as qemu-ga looks for it.
+        assertEquals("socket,id=agent,path=/d,,x/ctl/qga.sock,server=on,wait=off", after(argv, "-chardev"));
+        assertTrue(argv.contains("virtserialport,chardev=agent,name=org.qemu.guest_agent.0"));
         assertEquals("chardev:console", after(argv, "-serial"));
         assertTrue(after(argv, "-drive").startsWith("id=root,file=/d,,x/rootfs.ext4,format=raw"));
         assertEquals("unix:/d,,x/ctl/qmp.sock,server=on,wait=off", after(argv, "-qmp"));

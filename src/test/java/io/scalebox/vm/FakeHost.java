@@ -148,6 +148,11 @@ final class FakeHost {
             }
 
             @Override
+            public io.scalebox.agent.AgentChannel agentChannel(Path vmDir) {
+                return io.scalebox.agent.AgentChannel.qemu(vmDir.resolve("ctl/qga.sock")); // nobody there
+            }
+
+            @Override
             public void pause(VmSpec spec) {
                 calls.add("pause " + spec.id());
             }
