@@ -50,6 +50,12 @@ public final class ApiException extends Exception {
             case INSUFFICIENT_STORAGE -> 507;
             case UNAVAILABLE -> 503;
             case FAILED -> 500;
+            case UNPROCESSABLE -> 422;
+            case TOO_LARGE -> 413;
+            case TOO_MANY -> 429;
+            case TIMEOUT -> 504;
+            case BAD_GATEWAY -> 502;
+            case NOT_IMPLEMENTED -> 501;
         };
         return new ApiException(status, e.code().key(), e.getMessage());
     }

@@ -2,17 +2,14 @@ package io.scalebox.api;
 
 import io.scalebox.metrics.Metrics;
 import io.scalebox.vm.VmException;
-import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +18,6 @@ import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.xnio.OptionMap;
-import org.xnio.Options;
 
 /**
  * The HTTP front: authentication, routing, limits, the JSON error contract and the request
@@ -46,12 +42,29 @@ public final class ApiServer implements HttpHandler {
     /** Requests received and not yet answered (event streams aside). */
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
+    private final SlowRequests slow;
+    /**
+     * The connection-wide body cap: the largest route's. Undertow fixes a chunked body's cap when
+     * it parses the request, before a route is known; each route then holds its own (a JSON body
+     * by the receiver's buffer size, a stream by what its handler reads).
+     */
+    private final long largestBody;
+    /** Beyond the largest cap, so that a stream reading in chunks of up to 1 MiB answers 413 itself first. */
+    private static final long STREAM_SLACK = 1024 * 1024;
+
     public ApiServer(String bind, int port, Authenticator authenticator, List<Route> routes, Metrics metrics) {
+        this(bind, port, authenticator, routes, metrics, new SlowRequests());
+    }
+
+    public ApiServer(String bind, int port, Authenticator authenticator, List<Route> routes, Metrics metrics,
+                     SlowRequests slow) {
+        this.slow = slow;
         this.metrics = metrics;
         this.bind = bind;
         this.port = port;
         this.authenticator = authenticator;
         this.router = new Router(routes);
+        this.largestBody = routes.stream().mapToLong(Route::maxBody).max().orElse(MAX_BODY_BYTES) + STREAM_SLACK;
     }
 
     /**
@@ -67,33 +80,8 @@ public final class ApiServer implements HttpHandler {
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, 10_000)
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, 30_000)
                 .set(UndertowOptions.IDLE_TIMEOUT, 60_000)
-                .set(UndertowOptions.MAX_ENTITY_SIZE, (long) MAX_BODY_BYTES)
+                .set(UndertowOptions.MAX_ENTITY_SIZE, largestBody)
                 .getMap());
-    }
-
-    /**
-     * Loads and initializes what {@link #start} needs (Undertow, XNIO, a worker made and ended
-     * again) without binding anything. The daemon runs it on another
-     * thread while its own start-up waits on child processes (ip, nft, systemctl): a warm start
-     * then takes a few milliseconds instead of tens. Failures are left for {@link #start} to report.
-     */
-    public static void warmUp() {
-        try {
-            org.xnio.Xnio xnio = org.xnio.Xnio.getInstance(Undertow.class.getClassLoader());
-            org.xnio.XnioWorker worker = xnio.createWorker(org.xnio.OptionMap.builder()
-                    .set(Options.WORKER_IO_THREADS, 1).set(Options.WORKER_TASK_CORE_THREADS, 1)
-                    .set(Options.WORKER_TASK_MAX_THREADS, 1).getMap());
-            worker.shutdownNow();
-            for (String c : List.of("io.undertow.server.protocol.http.HttpOpenListener",
-                    "io.undertow.server.DefaultByteBufferPool", "org.xnio.ChannelListeners", "org.xnio.nio.NioTcpServer",
-                    "org.xnio.nio.QueuedNioTcpServer2", "io.undertow.UndertowOptions",
-                    "io.undertow.server.protocol.http.HttpReadListener", "io.undertow.server.HttpServerExchange",
-                    "io.undertow.server.Connectors", "io.undertow.util.Headers", "io.undertow.util.Methods")) {
-                Class.forName(c, true, ApiServer.class.getClassLoader());
-            }
-        } catch (Exception | LinkageError e) {
-            LOG.debug("warm-up of the HTTP server failed (its start will tell): {}", e.toString());
-        }
     }
 
     /** The bound port (differs from the configured one when that was 0). */
@@ -161,21 +149,14 @@ public final class ApiServer implements HttpHandler {
                 throw new ApiException(405, "method_not_allowed", "Method " + method + " not allowed",
                         Map.of("Allow", String.join(", ", match.allowed())));
             }
-            if (exchange.getRequestContentLength() > MAX_BODY_BYTES) {
-                throw tooLarge();
+            if (exchange.getRequestContentLength() > match.route().maxBody()) {
+                throw tooLarge(match.route().maxBody());
             }
         } catch (ApiException e) {
             fail(exchange, e, method, path, routeOf(match), started);
             return;
         }
         String route = match.route().pattern();
-        if (match.route().stream().isEmpty()) {
-            inFlight.incrementAndGet();
-            exchange.addExchangeCompleteListener((ex, next) -> {
-                inFlight.decrementAndGet();
-                next.proceed();
-            });
-        }
         if (match.route().stream().isPresent()) {
             // Counted when it ends: a stream's duration is how long the client followed it.
             exchange.addExchangeCompleteListener((ex, next) -> {
@@ -186,27 +167,60 @@ public final class ApiServer implements HttpHandler {
                 match.route().stream().get().handleRequest(exchange);
             } catch (Exception e) {
                 LOG.error("{} {} failed", method, path, e);
-                send(exchange, 500, error("internal_error", "Internal server error"));
+                Replies.send(exchange, 500, Replies.error("internal_error", "Internal server error"));
             }
             return;
         }
         long length = exchange.getRequestContentLength();
+        long max = match.route().maxBody();
         if (length == 0 || length < 0 && !exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING)) {
             // No body to receive: an inline route answers on this I/O thread, the others on a worker.
             if (match.route().inline()) {
                 run(exchange, match, NO_BODY, method, path, started);
             } else {
-                exchange.dispatch(() -> run(exchange, match, NO_BODY, method, path, started));
+                onWorker(exchange, match, () -> run(exchange, match, NO_BODY, method, path, started), method, path,
+                        started);
             }
             return;
         }
+        exchange.setMaxEntitySize(max);
         Receiver receiver = exchange.getRequestReceiver();
-        receiver.setMaxBufferSize(MAX_BODY_BYTES);
+        receiver.setMaxBufferSize((int) max);
         receiver.receiveFullBytes(
-                (ex, body) -> ex.dispatch(() -> run(ex, match, body, method, path, started)),
-                (ex, e) -> fail(ex, e instanceof RequestTooBigException ? tooLarge()
+                (ex, body) -> onWorker(ex, match, () -> run(ex, match, body, method, path, started), method, path,
+                        started),
+                (ex, e) -> fail(ex, e instanceof RequestTooBigException || e instanceof Receiver.RequestToLargeException
+                        ? tooLarge(max)
                         : ApiException.badRequest("invalid_body", "Could not read request body: " + e.getMessage()), method, path,
                         route, started));
+    }
+
+    /** Runs the handler on a worker (counted: a stop waits for it), or on a thread of its own when it is slow. */
+    private void onWorker(HttpServerExchange exchange, Router.Match match, Runnable task, String method, String path,
+                          long started) {
+        if (!match.route().slow()) {
+            track(exchange);
+            exchange.dispatch(task);
+            return;
+        }
+        try {
+            slow.dispatch(exchange, task);
+        } catch (ApiException e) {
+            fail(exchange, e, method, path, match.route().pattern(), started);
+        }
+    }
+
+    /**
+     * Counts a request that leaves the I/O thread until its answer has gone out: a stop waits for
+     * those ({@link #stop(java.time.Duration)}). Inline requests are answered before the I/O thread
+     * does anything else.
+     */
+    private void track(HttpServerExchange exchange) {
+        inFlight.incrementAndGet();
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            inFlight.decrementAndGet();
+            next.proceed();
+        });
     }
 
     /** The route label of a request: its pattern, never the path (ids would make series without end). */
@@ -229,17 +243,17 @@ public final class ApiServer implements HttpHandler {
                 throw ApiException.from(e);
             }
             Response.Text answer = response.body() == null || response.body() instanceof Response.Text
-                    ? (Response.Text) response.body() : json(response.body());
+                    ? (Response.Text) response.body() : Replies.json(response.body());
             // Counted before the answer leaves: whoever reads the metrics after it sees this request.
             done(method, path, route, response.status(), started);
-            send(exchange, response.status(), answer);
+            Replies.send(exchange, response.status(), answer);
         } catch (ApiException e) {
             fail(exchange, e, method, path, route, started);
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", method, path, e);
             metrics.error("internal_error");
             done(method, path, route, 500, started);
-            send(exchange, 500, error("internal_error", "Internal server error"));
+            Replies.send(exchange, 500, Replies.error("internal_error", "Internal server error"));
         }
     }
 
@@ -247,8 +261,7 @@ public final class ApiServer implements HttpHandler {
                       long started) {
         metrics.error(e.code());
         done(method, path, route, e.status(), started);
-        e.headers().forEach((k, v) -> exchange.getResponseHeaders().put(new HttpString(k), v));
-        send(exchange, e.status(), error(e.code(), e.getMessage()));
+        Replies.fail(exchange, e);
     }
 
     private void done(String method, String path, String route, int status, long started) {
@@ -259,30 +272,7 @@ public final class ApiServer implements HttpHandler {
         }
     }
 
-    private static ApiException tooLarge() {
-        return new ApiException(413, "body_too_large", "Request body too large (limit " + MAX_BODY_BYTES + " bytes)");
-    }
-
-    private static Response.Text error(String code, String message) {
-        Map<String, String> body = new java.util.LinkedHashMap<>();
-        body.put("error", message);
-        body.put("code", code);
-        return json(body);
-    }
-
-    private static Response.Text json(Object body) {
-        return new Response.Text(Response.JSON, Json.GSON.toJson(body).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** The status and the body ({@code null}: none at all). */
-    private static void send(HttpServerExchange exchange, int status, Response.Text body) {
-        exchange.setStatusCode(status);
-        if (body == null) {
-            exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, 0);
-            exchange.endExchange();
-            return;
-        }
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, body.contentType());
-        exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(body.bytes()));
+    private static ApiException tooLarge(long max) {
+        return new ApiException(413, "body_too_large", "Request body too large (limit " + max + " bytes)");
     }
 }

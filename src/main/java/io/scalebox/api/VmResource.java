@@ -106,6 +106,7 @@ public final class VmResource {
                 "ssh", "ssh -p " + vm.sshPort() + " user@" + hostIp,
                 "url", config.baseDomain().map(d -> "https://" + vm.name() + "." + d).orElse(null),
                 "status", vm.status().name(),
+                "agent", manager.agentState(vm),
                 "vcpu_count", vm.vcpuCount(),
                 "mem_size_mib", vm.memSizeMib(),
                 "disk_size_gib", vm.diskSizeGib(),

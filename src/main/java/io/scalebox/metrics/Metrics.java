@@ -43,6 +43,19 @@ public final class Metrics {
             "What the daemon repaired or recovered: at start (re-attached, orphans removed, ...) and while running"
                     + " (firewall restored)", "action");
 
+    private final Counter execs = new Counter("scalebox_execs",
+            "Commands run in VMs through their agents, by mode (foreground, background) and end (exited, signaled,"
+                    + " timed_out, failed)", "mode", "end");
+    private final Histogram execSeconds = new Histogram("scalebox_exec_duration_seconds",
+            "Duration of commands run in VMs, from the request to their end", Histogram.OPERATION_SECONDS, "mode");
+    private final Counter guestBytes = new Counter("scalebox_guest_bytes",
+            "Bytes through VM agents: what (file, stdin, output) and which way (to_guest, from_guest)", "what",
+            "direction");
+    private final Counter files = new Counter("scalebox_file_operations",
+            "File operations in VMs (put, get, list, delete) by result (ok, failed)", "operation", "result");
+    private final Counter agentErrors = new Counter("scalebox_agent_errors",
+            "Agent calls that failed, by kind (unavailable, busy, timeout, protocol, disabled, failed)", "kind");
+
     /** Methods counted by name; any other (a client can send any token) is "other", so series stay bounded. */
     private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH",
             "DELETE", "OPTIONS");
@@ -80,6 +93,27 @@ public final class Metrics {
         createPhases.observe(nanos / 1e9, phase);
     }
 
+    public void exec(String mode, String end, long nanos) {
+        execs.inc(mode, end);
+        execSeconds.observe(nanos / 1e9, mode);
+    }
+
+    public long execs(String mode, String end) {
+        return execs.value(mode, end);
+    }
+
+    public void guestBytes(String what, String direction, long n) {
+        guestBytes.add(n, what, direction);
+    }
+
+    public void fileOperation(String operation, boolean ok) {
+        files.inc(operation, ok ? "ok" : "failed");
+    }
+
+    public void agentError(String kind) {
+        agentErrors.inc(kind);
+    }
+
     public void reconciled(String action) {
         reconcile.inc(action);
     }
@@ -100,7 +134,8 @@ public final class Metrics {
     public void write(OutputStream out, Readings readings) throws IOException {
         List<MetricSnapshot> all = new ArrayList<>(List.of(requests.snapshot(), requestSeconds.snapshot(),
                 errors.snapshot(), operations.snapshot(), operationSeconds.snapshot(), failures.snapshot(),
-                createPhases.snapshot(), crashes.snapshot(), reconcile.snapshot()));
+                createPhases.snapshot(), crashes.snapshot(), reconcile.snapshot(), execs.snapshot(),
+                execSeconds.snapshot(), guestBytes.snapshot(), files.snapshot(), agentErrors.snapshot()));
         all.addAll(readings.snapshots());
         PrometheusTextFormatWriter.create().write(out, new MetricSnapshots(all));
     }

@@ -34,6 +34,20 @@ class ApiServerTest {
                 Route.authenticated("GET", "/things/{id}", r -> Response.ok(Map.of("id", r.param("id")))),
                 Route.authenticated("DELETE", "/things/{id}", r -> Response.noContent()),
                 Route.authenticated("POST", "/echo", r -> Response.created(r.jsonObject())),
+                // A streamed body as the file upload reads one: counted, within the route's cap.
+                Route.stream("PUT", "/sink", exchange -> exchange.dispatch(() -> {
+                    exchange.startBlocking();
+                    try {
+                        long n = exchange.getInputStream().readNBytes(8 * 1024 * 1024 + 1).length;
+                        if (n > 8 * 1024 * 1024) {
+                            Replies.send(exchange, 413, Replies.error("body_too_large", "over 8 MiB"));
+                        } else {
+                            Replies.send(exchange, 201, Replies.json(Map.of("bytes", n)));
+                        }
+                    } catch (java.io.IOException e) {
+                        Replies.send(exchange, 400, Replies.error("invalid_body", e.getMessage()));
+                    }
+                })).body(8L * 1024 * 1024),
                 Route.authenticated("GET", "/boom", r -> {
                     throw new IllegalStateException("secret internal detail");
                 }),
@@ -186,6 +200,27 @@ class ApiServerTest {
         assertEquals(413, r.statusCode());
         assertTrue(errorOf(r).contains("too large"));
         assertEquals("body_too_large", codeOf(r));
+    }
+
+    /** A body of unknown length (chunked), as curl -T - or the CLI's cp from standard input send. */
+    static HttpResponse<String> chunked(String method, String path, byte[] body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .method(method, HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void chunkedBodiesAreHeldToTheirRoutesCap() throws Exception {
+        HttpResponse<String> r = chunked("PUT", "/sink", new byte[3 * 1024 * 1024]);
+        assertEquals(201, r.statusCode(), r.body());
+        assertEquals("{\"bytes\":3145728}", r.body());
+        r = chunked("POST", "/echo", ("{\"a\":\"" + "x".repeat(ApiServer.MAX_BODY_BYTES) + "\"}").getBytes());
+        assertEquals(413, r.statusCode(), r.body());
+        assertEquals("body_too_large", codeOf(r));
+        r = chunked("POST", "/echo", "{\"a\":1}".getBytes());
+        assertEquals(201, r.statusCode(), r.body());
+        r = chunked("PUT", "/sink", new byte[9 * 1024 * 1024]);
+        assertEquals(413, r.statusCode(), "over the route's cap, the route answers (before Undertow's own cap)");
     }
 
     @Test
