@@ -108,17 +108,65 @@ public final class ApiClient {
                     out.write(bytes);
                 }
             }
-            int status = c.getResponseCode();
-            String text = read(status >= 400 ? c.getErrorStream() : c.getInputStream());
-            if (status >= 400) {
-                throw new CliException(Exit.API, errorMessage(status, text));
-            }
-            return new Reply(status, text);
+            return answer(c);
         } catch (SocketTimeoutException e) {
             throw unreachable("no answer in time");
         } catch (IOException e) {
             // Refused, no route, unknown host, reset: the server cannot be reached.
             throw unreachable(e.getMessage());
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+    }
+
+    /** PUT of a stream as the request body (chunked: its length need not be known). */
+    public Reply upload(String path, InputStream body) throws CliException {
+        HttpURLConnection c = null;
+        try {
+            c = open("PUT", path, "application/json", READ_TIMEOUT_MS);
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/octet-stream");
+            c.setChunkedStreamingMode(64 * 1024);
+            try (OutputStream out = c.getOutputStream()) {
+                body.transferTo(out);
+            }
+            return answer(c);
+        } catch (SocketTimeoutException e) {
+            throw unreachable("no answer in time");
+        } catch (IOException e) {
+            throw refusal(c).orElseGet(() -> unreachable(e.getMessage()));
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+    }
+
+    /** GET of a body written to {@code out} as it comes; fails when it is shorter than announced. */
+    public void download(String path, OutputStream out) throws CliException {
+        HttpURLConnection c = null;
+        try {
+            c = open("GET", path, "application/octet-stream", READ_TIMEOUT_MS);
+            int status = c.getResponseCode();
+            if (status >= 400) {
+                throw new CliException(Exit.API, errorMessage(status, read(c.getErrorStream())));
+            }
+            long expected = c.getContentLengthLong();
+            long n;
+            try (InputStream in = c.getInputStream()) {
+                n = in.transferTo(out);
+            }
+            if (expected >= 0 && n != expected) {
+                throw new CliException(Exit.FAILURE, "the download ended after " + n + " of " + expected + " bytes");
+            }
+        } catch (SocketTimeoutException e) {
+            throw unreachable("no answer in time");
+        } catch (java.net.ConnectException e) {
+            throw unreachable(e.getMessage());
+        } catch (IOException e) {
+            throw new CliException(Exit.FAILURE, "the download failed: " + e.getMessage());
         } finally {
             if (c != null) {
                 c.disconnect();
@@ -140,6 +188,28 @@ public final class ApiClient {
             c.setRequestProperty("Authorization", "Bearer " + token.get());
         }
         return c;
+    }
+
+    private Reply answer(HttpURLConnection c) throws IOException, CliException {
+        int status = c.getResponseCode();
+        String text = read(status >= 400 ? c.getErrorStream() : c.getInputStream());
+        if (status >= 400) {
+            throw new CliException(Exit.API, errorMessage(status, text));
+        }
+        return new Reply(status, text);
+    }
+
+    /** The server's error answer, when the failure was its refusal (it stopped reading the body). */
+    private Optional<CliException> refusal(HttpURLConnection c) {
+        try {
+            int status = c == null ? -1 : c.getResponseCode();
+            if (status >= 400) {
+                return Optional.of(new CliException(Exit.API, errorMessage(status, read(c.getErrorStream()))));
+            }
+        } catch (IOException | RuntimeException e) {
+            // no answer either
+        }
+        return Optional.empty();
     }
 
     private CliException unreachable(String reason) {

@@ -13,7 +13,8 @@ import java.util.Set;
  * verbatim (the remote command of {@code run}).
  */
 public final class Args {
-    private final Map<String, String> values = new HashMap<>();
+    /** Each option's values in the order given (a repeated one, e.g. -e, keeps them all). */
+    private final Map<String, List<String>> values = new HashMap<>();
     private final List<String> positionals = new ArrayList<>();
     private final List<String> rest = new ArrayList<>();
 
@@ -48,7 +49,7 @@ public final class Args {
                 if (inline != null) {
                     throw CliException.usage("option " + name + " of '" + command + "' takes no value");
                 }
-                a.values.put(name, "");
+                a.values.computeIfAbsent(name, k -> new ArrayList<>()).add("");
             } else if (valued.contains(name)) {
                 if (inline == null) {
                     if (i + 1 >= argv.size()) {
@@ -56,7 +57,7 @@ public final class Args {
                     }
                     inline = argv.get(++i);
                 }
-                a.values.put(name, inline);
+                a.values.computeIfAbsent(name, k -> new ArrayList<>()).add(inline);
             } else {
                 throw CliException.usage("unknown option '" + arg + "' for '" + command + "'");
             }
@@ -68,8 +69,15 @@ public final class Args {
         return values.containsKey(option);
     }
 
+    /** The option's value (the last one, when it was given more than once). */
     public Optional<String> value(String option) {
-        return Optional.ofNullable(values.get(option));
+        List<String> v = values.get(option);
+        return v == null ? Optional.empty() : Optional.of(v.get(v.size() - 1));
+    }
+
+    /** Every value of a repeatable option, in order. */
+    public List<String> values(String option) {
+        return List.copyOf(values.getOrDefault(option, List.of()));
     }
 
     /** A whole number in [min, max], or a usage error naming the option. */

@@ -11,17 +11,20 @@ final class Context {
     final PrintStream out;
     final PrintStream err;
     final BufferedReader in;
+    /** Standard input as bytes (exec --stdin, cp -), for commands that do not read lines from {@link #in}. */
+    final java.io.InputStream stdin;
     final Map<String, String> env;
     final Path systemConfig;
     final Path libexec;
     final boolean json;
     private Settings settings;
 
-    Context(PrintStream out, PrintStream err, BufferedReader in, Map<String, String> env, Path systemConfig,
+    Context(PrintStream out, PrintStream err, java.io.InputStream stdin, Map<String, String> env, Path systemConfig,
             Path libexec, boolean json) {
         this.out = out;
         this.err = err;
-        this.in = in;
+        this.stdin = stdin;
+        this.in = new BufferedReader(new java.io.InputStreamReader(stdin, java.nio.charset.StandardCharsets.UTF_8));
         this.env = env;
         this.systemConfig = systemConfig;
         this.libexec = libexec;

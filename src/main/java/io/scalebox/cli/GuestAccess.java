@@ -51,27 +51,31 @@ final class GuestAccess {
     }
 
     int waitFor(List<String> argv) throws CliException {
-        Args a = Args.parse("vm wait", argv, Set.of("--ssh"), Set.of("--timeout"), Map.of());
+        Args a = Args.parse("vm wait", argv, Set.of("--ssh", "--agent"), Set.of("--timeout"), Map.of());
         String name = a.expect("vm wait", "VM").get(0);
+        if (a.has("--ssh") && a.has("--agent")) {
+            throw CliException.usage("'vm wait' takes --ssh or --agent, not both");
+        }
         int timeout = a.integer("--timeout", 1, 86_400).orElse(DEFAULT_WAIT_SECONDS);
         long deadline = System.nanoTime() + timeout * 1_000_000_000L;
+        String what = a.has("--ssh") ? "SSH is up" : a.has("--agent") ? "its agent answers" : "running";
         JsonObject vm = ctx.api().get(VmCommands.path(name)).json();
-        if (a.has("--ssh") && !"running".equals(Format.str(vm, "status"))) {
+        // A VM waited on to run may be starting; one waited on for SSH or its agent must run already.
+        if ((a.has("--ssh") || a.has("--agent")) && !"running".equals(Format.str(vm, "status"))) {
             throw stopped(vm);
         }
         while (true) {
-            if (a.has("--ssh") ? banner(vm, deadline) : "running".equals(Format.str(vm, "status"))) {
-                if (!ctx.json) {
-                    ctx.out.println(Format.str(vm, "name") + (a.has("--ssh") ? ": SSH is up" : ": running"));
-                } else {
-                    ctx.out.println(vm);
-                }
+            boolean done = a.has("--ssh") ? banner(vm, deadline)
+                    : a.has("--agent") ? "ready".equals(Format.str(vm, "agent"))
+                    : "running".equals(Format.str(vm, "status"));
+            if (done) {
+                ctx.out.println(ctx.json ? vm.toString() : Format.str(vm, "name") + ": " + what);
                 return 0;
             }
             if (System.nanoTime() > deadline) {
                 throw new CliException(Exit.TIMEOUT, "timed out after " + timeout + " s waiting for "
                         + Format.str(vm, "name") + (a.has("--ssh") ? " to answer SSH on " + Format.str(vm, "ip") + ":"
-                        + Format.str(vm, "ssh_port") : " to run"));
+                        + Format.str(vm, "ssh_port") : a.has("--agent") ? "'s agent to answer" : " to run"));
             }
             sleep();
             if (!a.has("--ssh")) {

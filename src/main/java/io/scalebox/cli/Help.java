@@ -44,8 +44,9 @@ final class Help {
                 + "to shut down and forced only after the server's VM_STOP_TIMEOUT.\n"
                 + "  -f, --force           power it off at once (unsynced data in the guest is lost)");
         add("vm start", "vm start VM", "Boots a stopped VM again.");
-        add("vm wait", "vm wait VM [--ssh] [--timeout SECONDS]",
-                "Waits until the VM runs; with --ssh until its SSH server answers with a banner.\n"
+        add("vm wait", "vm wait VM [--ssh|--agent] [--timeout SECONDS]",
+                "Waits until the VM runs; with --ssh until its SSH server answers with a banner,\n"
+                + "with --agent until its guest agent answers (exec, cp and ls work then).\n"
                 + "Exits 5 when the time (default 300 s) runs out.");
         add("template list", "template list", "Lists the templates.");
         add("template delete", "template delete NAME...", "Deletes templates (protected ones are refused).");
@@ -55,6 +56,22 @@ final class Help {
         add("connect", "connect VM [--ssh]",
                 "Opens a shell in the VM as user: mosh when installed, else ssh (--ssh forces ssh).");
         add("run", "run VM -- COMMAND...", "Runs a command in the VM over SSH; exits with its exit code.");
+        add("exec", "exec VM [-u USER] [-w DIR] [-e NAME=VALUE]... [--timeout SECONDS] [-i] -- COMMAND...",
+                "Runs a command in the VM through its guest agent (no SSH key needed) and writes its\n"
+                + "output as it was; exits with its exit code, 128 + the signal that ended it, or 124\n"
+                + "when its timeout did.\n"
+                + "  -u, --user USER       run as USER (default: the template's user, \"user\")\n"
+                + "  -w, --cwd DIR         working directory (default: the user's home)\n"
+                + "  -e, --env NAME=VALUE  an environment variable; repeat for more\n"
+                + "  --timeout SECONDS     end it (and all it started) after this long (default 60, at most 3600)\n"
+                + "  -i, --stdin           pass this command's standard input (at most 1 MiB)");
+        add("cp", "cp [--mode MODE] [--owner USER[:GROUP]] [-p] SOURCE DESTINATION",
+                "Copies a file into a VM or out of it through its guest agent; one side is VM:/path,\n"
+                + "the other a local file, a local directory, or - (standard input or output).\n"
+                + "  --mode MODE           permissions of the new file (default 0644)\n"
+                + "  --owner USER[:GROUP]  owner of the new file (default: the template's user)\n"
+                + "  -p, --mkdir           make missing parent directories");
+        add("ls", "ls VM:/path", "Lists a directory in the VM through its guest agent.");
         add("version", "version", "Shows the CLI's version and the server's, when reachable.");
         add("help", "help [COMMAND]", "Shows this overview or the help of one command.");
     }
@@ -95,7 +112,7 @@ final class Help {
                 (scalebox login; SCALEBOX_CONFIG_DIR moves it), else /etc/scalebox/config when readable.
 
                 Exit codes: 0 ok, 1 failure, 2 usage error, 3 server unreachable, 4 error from the API,
-                5 timeout; run exits with the remote command's code (255: SSH failed), template build
+                5 timeout; run and exec exit with the remote command's code (run: 255 when SSH failed), template build
                 with the builder's (77: not root).
                 See scalebox(1).
                 """);

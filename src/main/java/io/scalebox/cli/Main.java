@@ -1,9 +1,7 @@
 package io.scalebox.cli;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +15,10 @@ public final class Main {
     public static void main(String[] argv) {
         Path libexec = Path.of(System.getProperty("scalebox.libexec", "/usr/lib/scalebox"));
         Path system = Path.of(System.getenv().getOrDefault("SCALEBOX_SYSTEM_CONFIG", "/etc/scalebox/config"));
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        System.exit(run(List.of(argv), System.getenv(), system, libexec, in, System.out, System.err));
+        System.exit(run(List.of(argv), System.getenv(), system, libexec, System.in, System.out, System.err));
     }
 
-    static int run(List<String> argv, Map<String, String> env, Path systemConfig, Path libexec, BufferedReader in,
+    static int run(List<String> argv, Map<String, String> env, Path systemConfig, Path libexec, InputStream in,
                    PrintStream out, PrintStream err) {
         // --json and --help apply to every command and may stand anywhere before "--".
         List<String> args = new ArrayList<>();
@@ -81,6 +78,7 @@ public final class Main {
         TemplateCommands template = new TemplateCommands(ctx);
         SessionCommands session = new SessionCommands(ctx);
         GuestAccess guest = new GuestAccess(ctx);
+        GuestCommands agent = new GuestCommands(ctx);
         return switch (cmd) {
             case "login" -> session.login(rest);
             case "logout" -> session.logout(rest);
@@ -102,6 +100,9 @@ public final class Main {
             case "template build" -> template.build(rest);
             case "connect", "ssh" -> guest.connect(rest);
             case "run" -> guest.run(rest);
+            case "exec" -> agent.exec(rest);
+            case "cp" -> agent.cp(rest);
+            case "ls" -> agent.ls(rest);
             default -> throw CliException.usage(unknown(args));
         };
     }

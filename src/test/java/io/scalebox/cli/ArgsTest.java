@@ -51,4 +51,20 @@ class ArgsTest {
         assertEquals("sb-1…cdef", SessionCommands.mask("sb-1234567890abcdef"));
         assertEquals("****", SessionCommands.mask("short"));
     }
+
+    @Test
+    void aRepeatedOptionKeepsEveryValueInOrder() throws Exception {
+        Args a = parse("-n", "a", "--name=b", "-n", "c");
+        assertEquals(List.of("a", "b", "c"), a.values("--name"));
+        assertEquals(Optional.of("c"), a.value("--name"), "value() is the last one");
+        assertEquals(List.of(), a.values("--vcpus"));
+    }
+
+    @Test
+    void remotePathsAreVmColonAbsolutePath() {
+        assertEquals(new GuestCommands.Remote("dev", "/etc/hosts"), GuestCommands.Remote.of("dev:/etc/hosts"));
+        for (String local : List.of("./dev:/x", "/abs/dev:/x", "dev:relative", "plain", ":/x", "dev:")) {
+            assertEquals(null, GuestCommands.Remote.of(local), local);
+        }
+    }
 }
