@@ -5,7 +5,9 @@
 #   rootfs.ext4  debootstrap minbase + OpenSSH, user "user" (uid 1000, passwordless sudo),
 #                and a minimal init that configures eth0 from the kernel's ip= argument and
 #                shuts down cleanly on the ACPI power button (QEMU) and Ctrl-Alt-Del
-#                (Firecracker), unless /etc/scalebox-test/ignore-power-button exists
+#                (Firecracker), unless /etc/scalebox-test/ignore-power-button exists; qemu-guest-agent
+#                on the virtio-serial port org.qemu.guest_agent.0, started again when it exits
+#                unless /etc/scalebox-test/no-agent exists (the hostile-agent tests)
 # Cached; rebuilt when this recipe changes.
 set -eu
 CACHE=${SCALEBOX_TEST_CACHE:-/var/cache/scalebox-test}
@@ -39,13 +41,13 @@ cp busybox/bin/busybox initrd/bin/
 # Dependency order: virtio_ring before virtio, the transports before the devices.
 # evdev and button: the ACPI power button as /dev/input/event*, for acpid in the guest.
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio virtio_blk \
-    failover net_failover virtio_net virtio-rng evdev button; do
+    failover net_failover virtio_net virtio-rng virtio_console evdev button; do
     f=$(find kernel/lib/modules -name "$m.ko*" | head -n 1)
     [ -n "$f" ] || continue
     cp "$f" initrd/modules/
     basename "$f" >>initrd/modules/order
 done
-for m in virtio_blk virtio_net virtio-rng evdev button; do
+for m in virtio_blk virtio_net virtio-rng virtio_console evdev button; do
     grep -q "^$m.ko" initrd/modules/order || { echo "module $m missing from the initrd"; exit 1; }
 done
 cat >initrd/init <<'INIT'
@@ -62,7 +64,7 @@ chmod 0755 initrd/init
 (cd initrd && find . | cpio -o -H newc --quiet | gzip -9n) >initrd.img
 
 # Root filesystem.
-debootstrap --variant=minbase --include=openssh-server,iproute2,sudo,socat,iputils-arping bookworm rootfs "$MIRROR" \
+debootstrap --variant=minbase --include=openssh-server,iproute2,sudo,socat,iputils-arping,qemu-guest-agent,util-linux-extra bookworm rootfs "$MIRROR" \
     >debootstrap.log 2>&1 || { tail -20 debootstrap.log; exit 1; }
 chroot rootfs useradd -m -u 1000 -U -s /bin/bash user
 # "*": no password login, yet not "locked" for sshd with UsePAM no.
@@ -125,8 +127,20 @@ fi
 [ -f /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
 /usr/sbin/sshd -e
 $BB acpid -c /etc/acpi
+# The guest agent on its virtio-serial port (no udev here: the port's node is /dev/vportNpM).
+agent_port() {
+    for p in /sys/class/virtio-ports/*; do
+        [ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] && echo "/dev/${p##*/}" && return
+    done
+}
+agent() {
+    port=$(agent_port)
+    [ -n "$port" ] && [ ! -e /etc/scalebox-test/no-agent ] || return 0
+    $BB pgrep -x qemu-ga >/dev/null || /usr/sbin/qemu-ga -m virtio-serial -p "$port" -l /var/log/qemu-ga.log &
+}
+agent
 echo "scalebox-test-guest: ready at ${addr:-?}" >/dev/console
-while :; do wait; sleep 1; done
+while :; do wait; sleep 1; agent; done
 INIT
 chmod 0755 rootfs/sbin/init
 rm -rf rootfs/var/cache/apt/archives/*.deb rootfs/var/lib/apt/lists/*
