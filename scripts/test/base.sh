@@ -126,6 +126,12 @@ check_eq "uname -r is the exported kernel's" "$KVER" "$(vmssh "$PORT_A" uname -r
 check_eq "hostname is the VM's name" basea "$(vmssh "$PORT_A" hostname)"
 check_eq "systemd reached a running system" running \
     "$(vmssh "$PORT_A" 'timeout 120 systemctl is-system-running --wait')"
+check_eq "the guest agent runs on its virtio-serial port (Debian's unit)" active \
+    "$(vmssh "$PORT_A" systemctl is-active qemu-guest-agent)"
+check_eq "the vsock agent (Firecracker's) is skipped under QEMU" inactive \
+    "$(vmssh "$PORT_A" systemctl is-active scalebox-agent-vsock)"
+. "$HERE/agent-checks.sh"
+agent_checks basea
 locales=$(vmssh "$PORT_A" 'locale -a')
 check "locales: C.utf8 and en_US.utf8" sh -c "echo '$locales' | grep -qx C.utf8 && echo '$locales' | grep -qx en_US.utf8"
 check "mosh-server, curl, ip are installed" vmssh "$PORT_A" 'command -v mosh-server && command -v curl && command -v ip'

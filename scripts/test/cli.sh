@@ -55,7 +55,7 @@ echo "cli: help and usage errors"
 sb; expect "no command: usage error (2)" 2 "no command given"
 sb help; expect "help lists the commands" 0 "vm create"
 for c in login logout "config show" status "vm list" "vm create" "vm get" "vm delete" "vm snapshot" \
-    "vm stop" "vm start" "vm wait" "template list" "template delete" "template build" connect run version; do
+    "vm stop" "vm start" "vm wait" "template list" "template delete" "template build" connect run exec cp ls version; do
     # shellcheck disable=SC2086
     sb $c --help; expect "$c --help" 0 "Usage: scalebox $c"
 done
@@ -160,6 +160,35 @@ sb --json vm get clia
 check "the VM's host key was remembered under its id" \
     ssh-keygen -F "scalebox-$(jq -r .id "$WORK/out")" -f "$HOME_DIR/.config/scalebox/known_hosts"
 sb_in "echo hello-from-connect" connect --ssh clia; expect "connect --ssh" 0 "hello-from-connect"
+
+echo "cli: exec, cp and ls through the guest agent"
+sb vm wait --agent --timeout 150 clia; expect "vm wait --agent" 0 "its agent answers"
+sb exec clia -- sh -c 'echo out; echo err >&2; exit 3'; expect "exec exits with the command's code" 3
+check_eq "exec: stdout and stderr apart" "out|err" "$(out)|$(err)"
+sb exec -u root -w /tmp -e A=1 -e 'B=two words' clia -- sh -c 'echo "$A $B $(pwd) $(id -u)"'
+check_eq "exec -u -w -e (repeated)" "1 two words /tmp 0" "$(out)"
+sb_in "piped" exec -i clia -- cat; check_eq "exec -i passes standard input" piped "$(out)"
+sb exec clia -- sh -c 'printf "\\377\\000\\001"'; check_eq "exec output is written byte for byte" "ff0001" "$(od -An -tx1 "$WORK/out" | tr -d ' \n')"
+sb exec --timeout 1 clia -- sleep 30; expect "exec --timeout: 124, as timeout(1)" 124 "ended at its timeout"
+sb exec clia -- sh -c 'kill -KILL $$'; expect "exec ended by a signal: 128 + 9" 137
+sb exec clia; expect "exec without a command (2)" 2 "needs a command after --"
+sb exec -e BAD clia -- true; expect "exec -e without = (2)" 2 "NAME=VALUE"
+sb exec --timeout 0 clia -- true; expect "exec --timeout 0 (2)" 2 "--timeout"
+sb exec nope -- true; expect "exec on an unknown VM (4)" 4 "VM not found"
+head -c 3000000 /dev/urandom >"$WORK/blob"
+sb cp "$WORK/blob" clia:/home/user/; expect "cp into a directory of the VM" 0 "clia:/home/user/blob: 3000000 bytes"
+sb cp clia:/home/user/blob "$WORK/blob.back"; expect "cp out of the VM" 0
+check "cp: the same bytes back" cmp "$WORK/blob" "$WORK/blob.back"
+sb_in "a note" cp --mode 0600 --owner root -p - clia:/root/x/y/note; expect "cp from standard input, --mode --owner -p" 0
+sb exec -u root clia -- stat -c '%a %U' /root/x/y/note; check_eq "its mode and owner" "600 root" "$(out)"
+sb cp clia:/root/x/y/note -; check_eq "cp to standard output" "a note" "$(out)"
+sb ls clia:/home/user; check "ls lists the file" grep -qE ' file +blob$' "$WORK/out"
+sb cp clia:/no/such "$WORK/nothing"; expect "cp of a missing file (4)" 4 "file_not_found"
+check "and writes nothing" sh -c "! ls -a '$WORK' | grep -q -e nothing -e scalebox-cp"
+sb cp "$WORK/blob" nope:/tmp/blob; expect "cp to an unknown VM (4)" 4 "VM not found"
+sb cp "$WORK/blob" clia:relative; expect "cp needs VM:/absolute on one side (2)" 2 "one side must be"
+sb cp "$WORK" clia:/tmp/; expect "cp of a local directory (2)" 2 "is a directory"
+sb ls clia:/etc/passwd; expect "ls of a file (4)" 4 "not_a_directory"
 
 sb vm stop clib; expect "vm stop" 0 "is stopped"
 sb vm stop clib; expect "vm stop again (idempotent)" 0 "is stopped"

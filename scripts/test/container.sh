@@ -73,7 +73,7 @@ ct_start_ms() {
     # recovery is done and the port is bound. Polling /health meanwhile would spawn a
     # client every few ms on the same cores and slow the start it measures.
     local start ready
-    ct systemctl stop scaleboxd
+    ct systemctl stop scaleboxd 2>/dev/null  # systemd warns that the socket would start it again: it may
     ct systemctl reset-failed scaleboxd 2>/dev/null  # a series of starts would hit StartLimitBurst
     ct systemctl start scaleboxd
     start=$(ct systemctl show -p ExecMainStartTimestampMonotonic --value scaleboxd)
