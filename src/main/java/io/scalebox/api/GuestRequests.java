@@ -84,7 +84,7 @@ final class GuestRequests {
             }
         }
         if (stdin.isPresent() && stdin.get().length > MAX_STDIN) {
-            throw new ApiException(413, "payload_too_large", "stdin is over " + MAX_STDIN
+            throw new ApiException(413, "stdin_too_large", "stdin is over " + MAX_STDIN
                     + " bytes: upload it as a file and redirect the command's input from it");
         }
         Map<String, String> env = new LinkedHashMap<>();
