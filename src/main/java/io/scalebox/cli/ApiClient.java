@@ -96,9 +96,7 @@ public final class ApiClient {
     }
 
     public Reply call(String method, String path, JsonObject body) throws CliException {
-        HttpURLConnection c = null;
-        try {
-            c = open(method, path, "application/json", READ_TIMEOUT_MS);
+        return exchange(method, path, "application/json", c -> {
             if (body != null) {
                 byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
                 c.setDoOutput(true);
@@ -109,23 +107,12 @@ public final class ApiClient {
                 }
             }
             return answer(c);
-        } catch (SocketTimeoutException e) {
-            throw unreachable("no answer in time");
-        } catch (IOException e) {
-            // Refused, no route, unknown host, reset: the server cannot be reached.
-            throw unreachable(e.getMessage());
-        } finally {
-            if (c != null) {
-                c.disconnect();
-            }
-        }
+        }, (c, e) -> unreachable(e.getMessage())); // refused, no route, unknown host, reset
     }
 
     /** PUT of a stream as the request body (chunked: its length need not be known). */
     public Reply upload(String path, InputStream body) throws CliException {
-        HttpURLConnection c = null;
-        try {
-            c = open("PUT", path, "application/json", READ_TIMEOUT_MS);
+        return exchange("PUT", path, "application/json", c -> {
             c.setDoOutput(true);
             c.setRequestProperty("Content-Type", "application/octet-stream");
             c.setChunkedStreamingMode(64 * 1024);
@@ -133,22 +120,12 @@ public final class ApiClient {
                 body.transferTo(out);
             }
             return answer(c);
-        } catch (SocketTimeoutException e) {
-            throw unreachable("no answer in time");
-        } catch (IOException e) {
-            throw refusal(c).orElseGet(() -> unreachable(e.getMessage()));
-        } finally {
-            if (c != null) {
-                c.disconnect();
-            }
-        }
+        }, (c, e) -> refusal(c).orElseGet(() -> unreachable(e.getMessage())));
     }
 
     /** GET of a body written to {@code out} as it comes; fails when it is shorter than announced. */
     public void download(String path, OutputStream out) throws CliException {
-        HttpURLConnection c = null;
-        try {
-            c = open("GET", path, "application/octet-stream", READ_TIMEOUT_MS);
+        exchange("GET", path, "application/octet-stream", c -> {
             int status = c.getResponseCode();
             if (status >= 400) {
                 throw new CliException(Exit.API, errorMessage(status, read(c.getErrorStream())));
@@ -161,12 +138,32 @@ public final class ApiClient {
             if (expected >= 0 && n != expected) {
                 throw new CliException(Exit.FAILURE, "the download ended after " + n + " of " + expected + " bytes");
             }
+            return null;
+        }, (c, e) -> e instanceof java.net.ConnectException ? unreachable(e.getMessage())
+                : new CliException(Exit.FAILURE, "the download failed: " + e.getMessage()));
+    }
+
+    /** What one request does with its connection. */
+    private interface Use<T> {
+        T with(HttpURLConnection c) throws IOException, CliException;
+    }
+
+    /** How a request's I/O failure (not a timeout) is told. */
+    private interface Failure {
+        CliException of(HttpURLConnection c, IOException e);
+    }
+
+    /** One request: opened, used, always disconnected; a timeout is the server's silence. */
+    private <T> T exchange(String method, String path, String accept, Use<T> use, Failure failure)
+            throws CliException {
+        HttpURLConnection c = null;
+        try {
+            c = open(method, path, accept, READ_TIMEOUT_MS);
+            return use.with(c);
         } catch (SocketTimeoutException e) {
             throw unreachable("no answer in time");
-        } catch (java.net.ConnectException e) {
-            throw unreachable(e.getMessage());
         } catch (IOException e) {
-            throw new CliException(Exit.FAILURE, "the download failed: " + e.getMessage());
+            throw failure.of(c, e);
         } finally {
             if (c != null) {
                 c.disconnect();
