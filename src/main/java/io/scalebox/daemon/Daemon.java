@@ -185,8 +185,9 @@ public final class Daemon {
             forwarderStart.join();
             phases.mark("forwarder");
             manager.recover();
-            forwarders.settle();
             phases.mark("recovery");
+            forwarders.settle();
+            phases.mark("ports");
             if (firewall.hostForwardDrops()) {
                 LOG.warn("the host's iptables FORWARD chain drops by default (Docker sets this): VMs have no network"
                         + " until it lets the bridge through, e.g. iptables -I DOCKER-USER -i {} -j ACCEPT;"

@@ -70,12 +70,21 @@ public final class EventFile implements AutoCloseable {
         return events;
     }
 
-    /** Appends one event and forces it to the disk; compacts the file when it has grown to twice {@code keep}. */
-    void append(Event e, List<Event> held) throws IOException {
-        out.write(ByteBuffer.wrap((format(e) + "\n").getBytes(StandardCharsets.UTF_8)));
+    /**
+     * Appends events and forces them to the disk at once (one write-through for a batch);
+     * compacts the file to {@code held} when it has grown to twice {@code keep}.
+     */
+    void append(List<Event> events, java.util.function.Supplier<List<Event>> held) throws IOException {
+        StringBuilder text = new StringBuilder();
+        events.forEach(e -> text.append(format(e)).append('\n'));
+        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            out.write(bytes);
+        }
         out.force(false);
-        if (++lines >= 2 * keep) {
-            compact(held);
+        lines += events.size();
+        if (lines >= 2 * keep) {
+            compact(held.get());
         }
     }
 

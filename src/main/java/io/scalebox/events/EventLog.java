@@ -56,23 +56,41 @@ public final class EventLog {
     }
 
     public void publish(String type, String vmId, String vmName, String detail) {
-        Event e;
+        publishAll(List.of(new Draft(type, vmId, vmName, detail)));
+    }
+
+    /** An event to publish: its id and time are given when it is. */
+    public record Draft(String type, String vmId, String vmName, String detail) {
+    }
+
+    /**
+     * Publishes events in order, written through to the history file together (one disk flush
+     * for all, e.g. every VM's vm.recovered at the start), before any listener hears of them.
+     */
+    public void publishAll(List<Draft> drafts) {
+        List<Event> made = new ArrayList<>(drafts.size());
         synchronized (this) {
-            e = new Event(next++, clock.instant(), type, Optional.ofNullable(vmId), Optional.ofNullable(vmName),
-                    Optional.ofNullable(detail));
-            history.addLast(e);
-            if (history.size() > HISTORY) {
-                history.removeFirst();
+            for (Draft d : drafts) {
+                Event e = new Event(next++, clock.instant(), d.type(), Optional.ofNullable(d.vmId()),
+                        Optional.ofNullable(d.vmName()), Optional.ofNullable(d.detail()));
+                made.add(e);
+                history.addLast(e);
+                if (history.size() > HISTORY) {
+                    history.removeFirst();
+                }
             }
-            if (file.isPresent()) {
+            if (file.isPresent() && !made.isEmpty()) {
                 try {
-                    file.get().append(e, List.copyOf(history));
+                    file.get().append(made, () -> List.copyOf(history));
                 } catch (IOException ex) {
-                    LOG.error("cannot write event {} to the history file: {}", e.id(), ex.getMessage());
+                    LOG.error("cannot write events {}..{} to the history file: {}", made.get(0).id(),
+                            made.get(made.size() - 1).id(), ex.getMessage());
                 }
             }
         }
-        listeners.forEach(l -> l.accept(e));
+        for (Event e : made) {
+            listeners.forEach(l -> l.accept(e));
+        }
     }
 
     /** Events after {@code lastId} still in the history, oldest first. */

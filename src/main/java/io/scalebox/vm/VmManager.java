@@ -194,9 +194,8 @@ public final class VmManager {
     /** At the daemon's start: re-attach, recover, reconcile; each VM it holds is an event. */
     public void recover() throws IOException, CommandException {
         recovery.recover();
-        for (Vm vm : registry.list()) {
-            events.publish("vm.recovered", vm.id(), vm.name(), vm.status().name());
-        }
+        events.publishAll(registry.list().stream()
+                .map(vm -> new EventLog.Draft("vm.recovered", vm.id(), vm.name(), vm.status().name())).toList());
     }
 
     /**

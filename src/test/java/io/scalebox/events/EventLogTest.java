@@ -42,6 +42,26 @@ class EventLogTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-12-02T10:00:00Z"), ZoneOffset.UTC);
 
     @Test
+    void aBatchIsNumberedInOrderWrittenTogetherAndHeardWhole(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("events.jsonl");
+        EventLog log = EventLog.persistent(CLOCK, file);
+        List<String> heard = new java.util.ArrayList<>();
+        log.listen(e -> {
+            try {
+                heard.add(e.vmId().orElse("") + " " + Files.readAllLines(file).size());
+            } catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        });
+        log.publishAll(List.of(new EventLog.Draft("vm.recovered", "vm-1", "a", "running"),
+                new EventLog.Draft("vm.recovered", "vm-2", "b", "stopped")));
+        assertEquals(List.of("vm-1 2", "vm-2 2"), heard, "both lines are on disk before the first is heard");
+        long start = CLOCK.millis();
+        assertEquals(List.of(start, start + 1), log.since(0).stream().map(Event::id).toList());
+        assertEquals(log.since(0), EventLog.persistent(CLOCK, file).since(0));
+    }
+
+    @Test
     void aPersistentHistoryGoesOnAcrossRestarts(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("events.jsonl");
         EventLog first = EventLog.persistent(CLOCK, file);
