@@ -80,7 +80,9 @@ ensure_account() {
 restore_host() {
     [ ! -s "$WORK/tun.acl" ] || setfacl --restore="$WORK/tun.acl"
     [ ! -s "$WORK/made-accounts" ] || while read -r account; do
-        userdel "$account" 2>/dev/null
+        # userdel refuses while a process of the account lives: the ones just killed may still be exiting.
+        for _ in $(seq 1 50); do pgrep -u "$account" >/dev/null || break; sleep 0.1; done
+        userdel "$account" 2>/dev/null || echo "WARNING: the account $account could not be deleted: $(pgrep -u "$account" -a | head -n 3)"
         ! getent group "$account" >/dev/null || groupdel "$account"
     done <"$WORK/made-accounts"
 }

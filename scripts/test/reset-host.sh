@@ -1,6 +1,6 @@
 #!/bin/bash
 # Puts this machine back to how a fresh one of CI's kind is, before a rehearsal of the suite
-# (root): /dev/net/tun 0600 root without ACL entries (no udev), no scalebox-vm account, no
+# (root): /dev/net/tun 0600 root without ACL entries (no udev), no scalebox-vm or scalebox-net account, no
 # leftover test containers, namespaces, hypervisors, mounts, work directories or units, and
 # (unless --keep-caches) no test cache ($SCALEBOX_TEST_CACHE) and no Maven repository.
 # The packages install-deps.sh installs stay: CI installs them first on a fresh machine too.
@@ -29,8 +29,10 @@ for pid in $(pgrep -f '/var/tmp/scalebox-' 2>/dev/null); do
 done
 sleep 1
 for pid in $(pgrep -f '/var/tmp/scalebox-' 2>/dev/null); do [ "$pid" = $$ ] || kill -9 "$pid" 2>/dev/null; done
-for pid in $(pgrep -u scalebox-vm 2>/dev/null); do
-    say "ending process $pid of scalebox-vm"; kill -9 "$pid" 2>/dev/null
+for account in scalebox-vm scalebox-net; do
+    for pid in $(pgrep -u "$account" 2>/dev/null); do
+        say "ending process $pid of $account"; kill -9 "$pid" 2>/dev/null
+    done
 done
 
 # Mounts under the suites' work directories (btrfs images of the benchmarks, chroots).
@@ -41,14 +43,17 @@ for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^sb'); do
     say "deleting network namespace $ns"; ip netns del "$ns"
 done
 if [ -d /run/systemd/system ]; then
-    for unit in $(systemctl list-units --all --plain --no-legend 'scalebox-vm-*' 2>/dev/null | awk '{print $1}'); do
+    for unit in $(systemctl list-units --all --plain --no-legend 'scalebox-vm-*' 'scalebox-forwarder-*' 2>/dev/null \
+        | awk '{print $1}'); do
         say "stopping unit $unit"; systemctl kill --signal=SIGKILL "$unit"; systemctl stop "$unit"
     done
 fi
 rm -rf /var/tmp/scalebox-* /run/scalebox
 
-if getent passwd scalebox-vm >/dev/null; then say "deleting the account scalebox-vm"; userdel scalebox-vm; fi
-if getent group scalebox-vm >/dev/null; then groupdel scalebox-vm; fi
+for account in scalebox-vm scalebox-net; do
+    if getent passwd "$account" >/dev/null; then say "deleting the account $account"; userdel "$account"; fi
+    if getent group "$account" >/dev/null; then groupdel "$account"; fi
+done
 if [ -c /dev/net/tun ]; then
     command -v setfacl >/dev/null && setfacl -b /dev/net/tun
     chown root:root /dev/net/tun
