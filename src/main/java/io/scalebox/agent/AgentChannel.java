@@ -19,14 +19,41 @@ public interface AgentChannel {
     /** Opens a fresh connection to the agent (a stream of bytes from then on). */
     SocketChannel open(Duration timeout) throws IOException;
 
+    /**
+     * Whether the hypervisor's end of the channel is there: the hypervisor makes it when it
+     * starts, so without it no agent can ever answer (waiting for one would be in vain).
+     */
+    boolean exists();
+
+    /** A channel behind a Unix socket of the hypervisor's. */
+    private static AgentChannel at(Path socket, Opener opener) {
+        return new AgentChannel() {
+            @Override
+            public SocketChannel open(Duration timeout) throws IOException {
+                return opener.open(timeout);
+            }
+
+            @Override
+            public boolean exists() {
+                return Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        };
+    }
+
+    /** How one channel connects. */
+    @FunctionalInterface
+    interface Opener {
+        SocketChannel open(Duration timeout) throws IOException;
+    }
+
     /** QEMU's chardev socket. */
     static AgentChannel qemu(Path socket) {
-        return timeout -> connect(socket);
+        return at(socket, timeout -> connect(socket));
     }
 
     /** Firecracker's vsock Unix socket and the guest port the agent listens on. */
     static AgentChannel firecrackerVsock(Path socket, int port) {
-        return timeout -> {
+        return at(socket, timeout -> {
             SocketChannel ch = connect(socket);
             try {
                 long deadline = System.nanoTime() + timeout.toNanos();
@@ -46,7 +73,7 @@ public interface AgentChannel {
                 ch.close();
                 throw e;
             }
-        };
+        });
     }
 
     /** The handshake's answer line: at most 32 bytes, read one at a time so nothing after it is lost. */

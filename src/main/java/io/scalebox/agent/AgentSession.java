@@ -35,6 +35,11 @@ public final class AgentSession {
     private volatile boolean answered;
     private volatile AgentException lastFailure;
 
+    /** Whether an agent could ever answer on this channel (see {@link AgentChannel#exists}). */
+    boolean channelExists() {
+        return channel.exists();
+    }
+
     AgentSession(AgentChannel channel) {
         this.channel = channel;
     }

@@ -71,6 +71,9 @@ public final class Agents {
             if (s.answered()) {
                 throw s.lastFailure();
             }
+            if (!s.channelExists()) {
+                throw new AgentException(AgentException.Kind.UNAVAILABLE, "the VM's hypervisor has no agent channel");
+            }
             if (System.nanoTime() > end) {
                 throw new AgentException(AgentException.Kind.UNAVAILABLE,
                         "the VM's agent has not answered (still booting, or an image without qemu-guest-agent)");
