@@ -1,5 +1,6 @@
 package io.scalebox.hypervisor;
 
+import com.google.gson.JsonObject;
 import io.scalebox.config.QemuAccel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +20,9 @@ public final class QemuHypervisor implements Hypervisor {
     private final QemuAccel accel;
     private final ProcessLauncher launcher;
     private final long hostTscKhz;
+    /** The state file in a saved VM's directory. */
+    static final String STATE = "qemu.state";
+    private volatile String format;
 
     public QemuHypervisor(Path binary, QemuAccel accel, ProcessLauncher launcher, long hostTscKhz) {
         this.binary = binary;
@@ -108,9 +112,13 @@ public final class QemuHypervisor implements Hypervisor {
 
     @Override
     public VmProcess start(VmSpec spec) throws HypervisorException {
+        return launch(spec, argv(spec));
+    }
+
+    /** Starts QEMU; returns once QMP answers (a process that dies first takes its reason into the log). */
+    private VmProcess launch(VmSpec spec, List<String> argv) throws HypervisorException {
         Path log = spec.dir().resolve("hypervisor.log");
-        VmProcess p = launcher.start(spec, kind(), argv(spec), log);
-        // Ready when QMP answers; a process that dies first takes its reason with it into the log.
+        VmProcess p = launcher.start(spec, kind(), argv, log);
         for (int i = 0; i < 100; i++) {
             if (!p.exists()) {
                 launcher.stop(p);
@@ -129,6 +137,96 @@ public final class QemuHypervisor implements Hypervisor {
         launcher.stop(p);
         throw new HypervisorException("qemu did not open its control socket within 10 s: "
                 + ProcessLauncher.lastLine(log));
+    }
+
+    @Override
+    public long save(VmSpec spec, VmProcess process, Path dir) throws HypervisorException {
+        try {
+            long bytes = QemuMigration.save(qmpSocket(spec), VmSpec.controlDir(spec.dir()), dir.resolve(STATE),
+                    (spec.memSizeMib() + 256L) << 20, migrationTime(spec));
+            try (Qmp qmp = Qmp.connect(qmpSocket(spec))) {
+                qmp.execute("quit");
+            } catch (IOException e) {
+                // it may close the socket before it answers
+            }
+            launcher.stop(process);
+            return bytes;
+        } catch (IOException e) {
+            resumeQuietly(spec);
+            throw new HypervisorException("saving the VM's state failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public VmProcess restore(VmSpec spec, Path dir) throws HypervisorException {
+        return load(spec, dir, false);
+    }
+
+    /** The template's state into this VM's QEMU, whose link stays down until {@link #setLink}. */
+    @Override
+    public VmProcess restoreClone(VmSpec spec, Path dir) throws HypervisorException {
+        return load(spec, dir, true);
+    }
+
+    @Override
+    public void setLink(VmSpec spec, boolean up) throws HypervisorException {
+        try (Qmp qmp = Qmp.connect(qmpSocket(spec))) {
+            JsonObject link = new JsonObject();
+            link.addProperty("name", "net0");
+            link.addProperty("up", up);
+            qmp.call("set_link", link);
+        } catch (IOException e) {
+            throw new HypervisorException("qemu set_link failed: " + e.getMessage(), e);
+        }
+    }
+
+    private VmProcess load(VmSpec spec, Path dir, boolean linkDown) throws HypervisorException {
+        List<String> argv = new ArrayList<>(argv(spec));
+        argv.addAll(List.of("-incoming", "defer"));
+        VmProcess p = launch(spec, argv);
+        try {
+            QemuMigration.load(qmpSocket(spec), VmSpec.controlDir(spec.dir()), dir.resolve(STATE), migrationTime(spec));
+            if (linkDown) {
+                // The link state came back with the device's: down before the guest runs a cycle.
+                setLink(spec, false);
+            }
+            try (Qmp qmp = Qmp.connect(qmpSocket(spec))) {
+                qmp.execute("cont");
+            }
+            return p;
+        } catch (IOException e) {
+            launcher.stop(p);
+            throw new HypervisorException("loading the VM's state failed: " + e.getMessage()
+                    + " (" + ProcessLauncher.lastLine(spec.dir().resolve("hypervisor.log")) + ")", e);
+        }
+    }
+
+    /** A minute, and a second more for every 16 MiB of the guest's memory. */
+    private static java.time.Duration migrationTime(VmSpec spec) {
+        return java.time.Duration.ofSeconds(60 + spec.memSizeMib() / 16);
+    }
+
+    private void resumeQuietly(VmSpec spec) {
+        try {
+            resume(spec);
+        } catch (HypervisorException e) {
+            // reported by the caller's error; the VM stays as QEMU has it
+        }
+    }
+
+    @Override
+    public String stateFormat() {
+        if (format == null) {
+            String version;
+            try {
+                version = io.scalebox.host.Command.run(List.of(binary.toString(), "--version"),
+                        java.time.Duration.ofSeconds(10)).lines().findFirst().orElse("").strip();
+            } catch (io.scalebox.host.CommandException e) {
+                version = binary + " (version unknown)";
+            }
+            format = version + "; microvm; " + accel.key() + "; " + (accel == QemuAccel.KVM ? "host" : "qemu64,-cx16");
+        }
+        return format;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.scalebox.hypervisor;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.scalebox.host.ControlSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.time.Duration;
 final class Qmp implements AutoCloseable {
     /** The longest line read: QMP's answers to the commands sent here are a few hundred bytes. */
     static final int MAX_LINE = 64 * 1024;
+    /** A session's whole life unless the caller gives another (a migration runs longer). */
     private static final Duration LIMIT = Duration.ofSeconds(10);
     private final ControlSocket socket;
     private final InputStream in;
@@ -29,7 +33,11 @@ final class Qmp implements AutoCloseable {
     }
 
     static Qmp connect(Path path) throws IOException {
-        ControlSocket socket = ControlSocket.bounded(path, LIMIT);
+        return connect(path, LIMIT);
+    }
+
+    static Qmp connect(Path path, Duration limit) throws IOException {
+        ControlSocket socket = ControlSocket.bounded(path, limit);
         try {
             return new Qmp(socket);
         } catch (IOException e) {
@@ -40,13 +48,29 @@ final class Qmp implements AutoCloseable {
 
     /** Runs a command; throws with QEMU's description when it answers with an error. */
     void execute(String command) throws IOException {
-        socket.channel().write(ByteBuffer.wrap(("{\"execute\":\"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8)));
+        call(command, null);
+    }
+
+    /** Runs a command with arguments; returns its answer's "return" value. */
+    JsonElement call(String command, JsonObject arguments) throws IOException {
+        JsonObject request = new JsonObject();
+        request.addProperty("execute", command);
+        if (arguments != null) {
+            request.add("arguments", arguments);
+        }
+        socket.channel().write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
         for (int i = 0; i < 100; i++) {
             String line = line();
-            if (line.contains("\"return\"")) {
-                return;
+            JsonObject answer;
+            try {
+                answer = JsonParser.parseString(line).getAsJsonObject();
+            } catch (RuntimeException e) {
+                throw new IOException("QMP " + command + ": an answer that is not a JSON object");
             }
-            if (line.contains("\"error\"")) {
+            if (answer.has("return")) {
+                return answer.get("return");
+            }
+            if (answer.has("error")) {
                 throw new IOException("QMP " + command + " failed: " + line.substring(0, Math.min(line.length(), 300)));
             }
             // anything else is an asynchronous event

@@ -49,7 +49,9 @@ public final class FakeFirecracker {
             "PUT /entropy", new Schema(Set.of("rate_limiter"), Set.of()),
             "PUT /vsock", new Schema(Set.of("guest_cid", "uds_path", "vsock_id"), Set.of("guest_cid", "uds_path")),
             "PUT /actions", new Schema(Set.of("action_type"), Set.of("action_type")),
-            "PATCH /vm", new Schema(Set.of("state"), Set.of("state")));
+            "PATCH /vm", new Schema(Set.of("state"), Set.of("state")),
+            "PUT /snapshot/create", new Schema(FakeSnapshots.CREATE_FIELDS, Set.of("mem_file_path", "snapshot_path")),
+            "PUT /snapshot/load", new Schema(FakeSnapshots.LOAD_FIELDS, Set.of("snapshot_path")));
 
     /** The guest port whose CONNECT the fake vsock accepts (the guest agent's). */
     private static final int AGENT_PORT = FirecrackerHypervisor.AGENT_PORT;
@@ -59,12 +61,17 @@ public final class FakeFirecracker {
     private final java.util.Optional<Path> jail;
     private final Set<String> configured = new HashSet<>();
     private boolean started;
+    private boolean paused;
+    /** The vsock's socket as the microVM names it (a snapshot records it). */
+    private String vsockPath = "";
     private boolean guestRebooted;
+    private final FakeSnapshots snapshots;
 
     private FakeFirecracker(Path socket, java.util.Optional<Path> jail) {
         this.log = socket.resolveSibling("fake-requests.log");
         this.faultFile = socket.resolveSibling("fake-fault");
         this.jail = jail;
+        this.snapshots = new FakeSnapshots(jail);
     }
 
     /** Serves as a jailed Firecracker whose "/" is {@code root} (FakeJailer): the socket and files are inside it. */
@@ -128,9 +135,15 @@ public final class FakeFirecracker {
             respond(out, 400, "fault injected at " + step);
         } else {
             respond(out, 204, null);
+            if (step.equals("PUT /snapshot/create")) {
+                snapshots.write(JsonParser.parseString(body).getAsJsonObject(), vsockPath);
+            }
+            if (step.equals("PUT /snapshot/load")) {
+                FakeVsock.serve(snapshots.vsockOf(JsonParser.parseString(body).getAsJsonObject()), AGENT_PORT);
+            }
             if (step.equals("PUT /vsock")) {
-                String uds = JsonParser.parseString(body).getAsJsonObject().get("uds_path").getAsString();
-                FakeVsock.serve(jail.map(j -> j.resolve(uds.substring(1))).orElse(Path.of(uds)), AGENT_PORT);
+                vsockPath = JsonParser.parseString(body).getAsJsonObject().get("uds_path").getAsString();
+                FakeVsock.serve(jail.map(j -> j.resolve(vsockPath.substring(1))).orElse(Path.of(vsockPath)), AGENT_PORT);
             }
             guestRebooted = step.equals("PUT /actions") && body.contains("\"SendCtrlAltDel\"");
         }
@@ -173,6 +186,20 @@ public final class FakeFirecracker {
         String typeError = types(key, path, o);
         if (typeError != null) {
             return typeError;
+        }
+        if (key.equals("PUT /snapshot/create")) {
+            return snapshots.create(o, started, paused);
+        }
+        if (key.equals("PUT /snapshot/load")) {
+            String refused = snapshots.load(o, started, !configured.isEmpty());
+            if (refused == null) {
+                started = true;
+                paused = !(o.has("resume_vm") && o.get("resume_vm").getAsBoolean());
+            }
+            return refused;
+        }
+        if (key.equals("PATCH /vm") && started) {
+            paused = o.get("state").getAsString().equals("Paused");
         }
         // Pre-boot resources cannot change after InstanceStart; the VM state only after it, and
         // Ctrl-Alt-Del goes only to a running guest.

@@ -115,6 +115,47 @@ class FirecrackerContractTest {
     }
 
     @Test
+    void aPauseIsASnapshotOfThePausedVmThatANewProcessLoadsAsItsFirstRequest() throws Exception {
+        started = firecracker.start(spec);
+        Path state = Files.createDirectories(vmDir.resolve("state"));
+        int before = requests().size();
+        long bytes = firecracker.save(spec, started, state);
+        assertFalse(started.alive(), "the paused VM's process has ended");
+        assertEquals(Files.size(state.resolve(FirecrackerState.VMSTATE)) + Files.size(state.resolve(FirecrackerState.MEMORY)),
+                bytes);
+        List<String> saved = requests().subList(before, requests().size());
+        assertEquals(List.of(), saved.stream().filter(l -> l.startsWith("VIOLATION")).toList());
+        assertEquals(List.of("PATCH /vm", "PUT /snapshot/create"), saved.stream().map(l -> l.split(" ")[0] + " "
+                + l.split(" ")[1]).toList());
+        assertTrue(saved.get(1).contains("\"snapshot_type\":\"Full\"") && saved.get(1).contains(ctl.toString()),
+                saved.get(1));
+        assertTrue(Files.isRegularFile(state.resolve(FirecrackerState.MEMORY)), "the daemon holds the files now");
+        assertFalse(Files.exists(ctl.resolve(FirecrackerState.MEMORY)));
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve(FirecrackerState.MEMORY))), "Firecracker may read, not change");
+
+        before = requests().size();
+        started = firecracker.restore(spec, state);
+        List<String> loaded = requests().subList(before, requests().size());
+        assertEquals(1, loaded.size(), "the load is the new process's first and only request: " + loaded);
+        assertTrue(loaded.get(0).startsWith("PUT /snapshot/load ") && loaded.get(0).contains("\"resume_vm\":true")
+                && loaded.get(0).contains("\"backend_type\":\"File\""), loaded.get(0));
+        assertTrue(started.alive());
+        assertFalse(Files.exists(ctl.resolve(FirecrackerState.MEMORY)), "the lent links go once it is loaded");
+        firecracker.agentChannel(vmDir).open(Duration.ofSeconds(5)).close();
+    }
+
+    @Test
+    void aSnapshotFileThatIsALinkIsNotTaken() throws Exception {
+        Path state = Files.createDirectories(vmDir.resolve("state"));
+        Files.writeString(ctl.resolve(FirecrackerState.VMSTATE), "vmstate");
+        Files.createSymbolicLink(ctl.resolve(FirecrackerState.MEMORY), Path.of("/etc/shadow"));
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> FirecrackerState.take(ctl, state, 1 << 20));
+        assertTrue(e.getMessage().contains("not a file Firecracker wrote"), e.getMessage());
+    }
+
+    @Test
     void cleanStopSendsCtrlAltDelAndWaitsForFirecrackerToExit() throws Exception {
         started = firecracker.start(spec);
         GuestShutdown.Outcome outcome = launcher.powerOff(started, () -> firecracker.requestPowerOff(spec));

@@ -38,6 +38,8 @@ final class FakeHost {
     /** Whether guests power off when asked (the ACPI button or Ctrl-Alt-Del). */
     volatile boolean guestsObey = true;
     volatile boolean hostStopping;
+    /** What the fake hypervisor's saved states are tied to (a test changes it: a hypervisor upgrade). */
+    volatile String stateFormat = "fake-hypervisor 1";
     final Set<String> taps = ConcurrentHashMap.newKeySet();
     final Set<Integer> openPorts = ConcurrentHashMap.newKeySet();
     final Set<Long> live = ConcurrentHashMap.newKeySet();
@@ -150,6 +152,48 @@ final class FakeHost {
             @Override
             public io.scalebox.agent.AgentChannel agentChannel(Path vmDir) {
                 return io.scalebox.agent.AgentChannel.qemu(vmDir.resolve("ctl/qga.sock")); // nobody there
+            }
+
+            @Override
+            public long save(VmSpec spec, VmProcess process, Path dir) throws HypervisorException {
+                try {
+                    maybeFail("save");
+                    Files.writeString(dir.resolve("fake.state"), "memory of " + process.pid());
+                } catch (CommandException | IOException e) {
+                    throw new HypervisorException(e.getMessage());
+                }
+                live.remove(process.pid());
+                return 1234;
+            }
+
+            @Override
+            public VmProcess restore(VmSpec spec, Path dir) throws HypervisorException {
+                try {
+                    maybeFail("restore");
+                    calls.add("restored " + Files.readString(dir.resolve("fake.state")));
+                } catch (CommandException | IOException e) {
+                    throw new HypervisorException(e.getMessage());
+                }
+                long pid = pids.incrementAndGet();
+                live.add(pid);
+                return new VmProcess(pid, Optional.empty(), "fake-qemu\0" + spec.dir() + "\0");
+            }
+
+            @Override
+            public VmProcess restoreClone(VmSpec spec, Path dir) throws HypervisorException {
+                VmProcess process = restore(spec, dir);
+                calls.add("link down " + spec.id());
+                return process;
+            }
+
+            @Override
+            public void setLink(VmSpec spec, boolean up) {
+                calls.add("link " + (up ? "up " : "down ") + spec.id());
+            }
+
+            @Override
+            public String stateFormat() {
+                return stateFormat;
             }
 
             @Override
