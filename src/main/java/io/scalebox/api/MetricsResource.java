@@ -152,6 +152,7 @@ public final class MetricsResource {
                 bytes.set(t.bytesFromGuest(), with(l, "from_guest"));
             }
         }
-        count.set(running, "running").set(list.size() - running, "stopped");
+        long paused = list.stream().filter(v -> v.status() == Vm.Status.paused).count();
+        count.set(running, "running").set(paused, "paused").set(list.size() - running - paused, "stopped");
     }
 }

@@ -55,4 +55,9 @@ final class VmRequests {
     static boolean stopForce(JsonObject body) throws ApiException {
         return JsonFields.optionalBoolean(body, "force").orElse(false);
     }
+
+    /** Whether a start of a paused VM boots it from its disk, dropping its state ({@code {"discard_state": true}}). */
+    static boolean startDiscardState(JsonObject body) throws ApiException {
+        return JsonFields.optionalBoolean(body, "discard_state").orElse(false);
+    }
 }

@@ -45,7 +45,15 @@ public final class VmResource {
                     Vm vm = manager.get(r.param("id"));
                     return Response.ok(view(manager.stop(vm.id(), VmRequests.stopForce(r.jsonObject()))));
                 }),
-                Route.authenticated("POST", "/vms/{id}/start", r -> Response.ok(view(manager.start(r.param("id"))))),
+                Route.authenticated("POST", "/vms/{id}/start", r -> {
+                    Vm vm = manager.get(r.param("id"));
+                    return Response.ok(view(manager.start(vm.id(), VmRequests.startDiscardState(r.jsonObject()))));
+                }),
+                // Slow: they write or read the guest's whole memory.
+                Route.authenticated("POST", "/vms/{id}/pause", r -> Response.ok(view(manager.pause(r.param("id")))))
+                        .slowly(),
+                Route.authenticated("POST", "/vms/{id}/resume", r -> Response.ok(view(manager.resume(r.param("id")))))
+                        .slowly(),
                 Route.authenticated("GET", "/vms/{id}/console", this::console));
     }
 
@@ -110,6 +118,9 @@ public final class VmResource {
                 "vcpu_count", vm.vcpuCount(),
                 "mem_size_mib", vm.memSizeMib(),
                 "disk_size_gib", vm.diskSizeGib(),
-                "created_at", Json.time(Instant.ofEpochMilli(vm.createdAtMillis())));
+                "created_at", Json.time(Instant.ofEpochMilli(vm.createdAtMillis())),
+                // A paused VM's saved memory and devices (null otherwise).
+                "paused_at", vm.saved().map(s -> Json.time(Instant.ofEpochMilli(s.savedAtMillis()))).orElse(null),
+                "state_bytes", vm.saved().map(io.scalebox.vm.SavedState::bytes).orElse(null));
     }
 }

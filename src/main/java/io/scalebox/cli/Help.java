@@ -43,7 +43,12 @@ final class Help {
         add("vm stop", "vm stop VM [--force]", "Powers the VM off; disk, name, port and id stay. The guest is asked\n"
                 + "to shut down and forced only after the server's VM_STOP_TIMEOUT.\n"
                 + "  -f, --force           power it off at once (unsynced data in the guest is lost)");
-        add("vm start", "vm start VM", "Boots a stopped VM again.");
+        add("vm start", "vm start VM [--discard-state]", "Boots a stopped VM again.\n"
+                + "  --discard-state       boot a paused VM from its disk, dropping what it had in memory");
+        add("vm pause", "vm pause VM", "Saves the VM's memory and devices to disk and ends its hypervisor (CPU and\n"
+                + "memory are free again); name, id, address, port and disk stay, across restarts and reboots.");
+        add("vm resume", "vm resume VM", "Loads a paused VM's memory and devices: it runs on from where it was, its\n"
+                + "clock set again.");
         add("vm wait", "vm wait VM [--ssh|--agent] [--timeout SECONDS]",
                 "Waits until the VM runs; with --ssh until its SSH server answers with a banner,\n"
                 + "with --agent until its guest agent answers (exec, cp and ls work then).\n"

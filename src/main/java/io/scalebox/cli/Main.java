@@ -94,6 +94,8 @@ public final class Main {
             case "vm snapshot" -> vm.snapshot(rest);
             case "vm stop" -> vm.power("stop", rest);
             case "vm start" -> vm.power("start", rest);
+            case "vm pause" -> vm.power("pause", rest);
+            case "vm resume" -> vm.power("resume", rest);
             case "vm wait" -> guest.waitFor(rest);
             case "template list", "template ls" -> template.list(rest);
             case "template delete", "template rm" -> template.delete(rest);

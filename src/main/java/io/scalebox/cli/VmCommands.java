@@ -141,15 +141,22 @@ final class VmCommands {
         return 0;
     }
 
-    /** stop (--force: no clean shutdown) or start; answers once the VM has stopped or started. */
+    /**
+     * stop (--force: no clean shutdown), start (--discard-state: a paused VM boots from its disk),
+     * pause or resume; answers once the VM is so.
+     */
     int power(String action, List<String> argv) throws CliException {
-        Set<String> flags = action.equals("stop") ? Set.of("--force") : Set.of();
+        Set<String> flags = switch (action) {
+            case "stop" -> Set.of("--force");
+            case "start" -> Set.of("--discard-state");
+            default -> Set.of();
+        };
         Args a = Args.parse("vm " + action, argv, flags, Set.of(), Map.of("-f", "--force"));
         String vm = a.expect("vm " + action, "VM").get(0);
         JsonObject body = null;
-        if (a.has("--force")) {
+        if (a.has("--force") || a.has("--discard-state")) {
             body = new JsonObject();
-            body.addProperty("force", true);
+            body.addProperty(a.has("--force") ? "force" : "discard_state", true);
         }
         ApiClient.Reply r = ctx.api().post(path(vm) + "/" + action, body);
         JsonObject o = r.json();

@@ -177,7 +177,7 @@ public final class Daemon {
         manager = new VmManager(config, host, new VmStore(config.vmsDir()), templates, kernels,
                 new AddressPool(config.bridgeAddress()), new PortPool(config.portMin(), config.portMax()), guestDns,
                 events, metrics);
-        Execs execs = new Execs(manager.agents(), config.vmsDir(), metrics);
+        Execs execs = new Execs(manager.agents(), config.vmsDir(), metrics, manager::status);
         if (hostSetup) {
             phases.mark("parts");
             network.ensureBridge();

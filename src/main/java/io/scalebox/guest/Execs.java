@@ -6,6 +6,7 @@ import io.scalebox.agent.Agents;
 import io.scalebox.agent.GuestAgent;
 import io.scalebox.metrics.Metrics;
 import io.scalebox.vm.ErrorCode;
+import io.scalebox.vm.Vm;
 import io.scalebox.vm.VmException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,11 +41,14 @@ public final class Execs {
     private final Metrics metrics;
     private final Semaphore slots = new Semaphore(MAX_RUNNING);
     private final ExecRecords background;
+    /** A VM's status, by id: a paused VM's background commands wait in its saved state. */
+    private final java.util.function.Function<String, Optional<Vm.Status>> status;
     /** Output directories to remove, by VM. */
     private final Map<String, java.util.Set<String>> toClean = new ConcurrentHashMap<>();
 
-    public Execs(Agents agents, Path vmsDir, Metrics metrics) {
+    public Execs(Agents agents, Path vmsDir, Metrics metrics, java.util.function.Function<String, Optional<Vm.Status>> status) {
         this.agents = agents;
+        this.status = status;
         this.background = new ExecRecords(vmsDir);
         this.metrics = metrics;
     }
@@ -169,7 +173,8 @@ public final class Execs {
 
     /**
      * The watch (every second): background commands that ended are recorded so, those past
-     * their time are killed, those whose VM stopped are lost; ended ones go after {@link #KEEP}.
+     * their time are killed, those whose VM stopped are lost (a paused VM's wait in its state);
+     * ended ones go after {@link #KEEP}.
      */
     public void watch() {
         clean();
@@ -185,6 +190,10 @@ public final class Execs {
                 }
                 continue;
             }
+            Optional<Vm.Status> vm = status.apply(r.vmId());
+            if (vm.equals(Optional.of(Vm.Status.paused))) {
+                continue;
+            }
             try {
                 GuestAgent agent = new GuestAgent(agents.ready(r.vmId(), Duration.ZERO));
                 Optional<GuestExec.End> end = GuestExec.poll(agent, r.pid());
@@ -196,8 +205,8 @@ public final class Execs {
                     GuestExec.kill(agent, r.pid());
                 }
             } catch (AgentException e) {
-                if (agents.state(r.vmId()) == AgentSession.State.unavailable
-                        || e.kind() == AgentException.Kind.FAILED) {
+                // A VM still running whose agent is away is being paused (or stopped: the next watch).
+                if (!vm.equals(Optional.of(Vm.Status.running)) || e.kind() == AgentException.Kind.FAILED) {
                     LOG.warn("{}: command {} is lost ({})", r.vmId(), r.execId(), e.getMessage());
                     ended(r.lost(now), "failed");
                 }

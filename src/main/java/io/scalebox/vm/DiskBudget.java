@@ -56,7 +56,20 @@ final class DiskBudget {
     /** A snapshot copies up to the source disk's allocated size; the reserve stays free. */
     void requireCopy(Path disk) throws VmException {
         try {
-            long need = probe.allocated(disk) + RESERVE_BYTES;
+            requireFree(probe.allocated(disk));
+        } catch (IOException e) {
+            throw new VmException(ErrorCode.STORAGE_CHECK_FAILED, "Cannot check free space: " + e.getMessage(), e);
+        }
+    }
+
+    /** A pause writes up to the guest's memory and its devices' state; the reserve stays free. */
+    void requireState(long bytes) throws VmException {
+        requireFree(bytes);
+    }
+
+    private void requireFree(long bytes) throws VmException {
+        try {
+            long need = bytes + RESERVE_BYTES;
             long free = probe.usable(vmsDir);
             if (need > free) {
                 throw new VmException(ErrorCode.INSUFFICIENT_SPACE, "Insufficient storage: "

@@ -30,6 +30,16 @@ public enum ErrorCode {
     SNAPSHOT_FAILED(VmException.Reason.FAILED),
     TEMPLATE_DELETE_FAILED(VmException.Reason.FAILED),
     CONSOLE_FAILED(VmException.Reason.FAILED),
+    /** Pause of a VM that does not run. */
+    VM_NOT_RUNNING(VmException.Reason.CONFLICT),
+    /** Resume of a VM that is not paused. */
+    VM_NOT_PAUSED(VmException.Reason.CONFLICT),
+    /** Start or stop of a paused VM (resume it, or start it discarding its state). */
+    VM_PAUSED(VmException.Reason.CONFLICT),
+    /** A paused VM's state was saved by a hypervisor this host no longer runs. */
+    STATE_INCOMPATIBLE(VmException.Reason.CONFLICT),
+    PAUSE_FAILED(VmException.Reason.FAILED),
+    RESUME_FAILED(VmException.Reason.FAILED),
     /** The VM's agent does not answer: the VM is stopped, still booting, or its image has none. */
     AGENT_UNAVAILABLE(VmException.Reason.CONFLICT),
     /** Too many calls wait for this VM's agent. */

@@ -183,7 +183,7 @@ final class Lifecycle {
             return new Vm(id, name, req.template(), Ipv4.format(address), Network.tapName(id), mac(id), port.get(),
                     req.vcpuCount().orElse(config.defaultVcpuCount()),
                     req.memSizeMib().orElse(config.defaultMemSizeMib()), diskGib, System.currentTimeMillis(),
-                    host.hypervisor().kind().key(), kernelVersion, Optional.empty());
+                    host.hypervisor().kind().key(), kernelVersion, Optional.empty(), Optional.empty());
         }
     }
 
@@ -196,6 +196,9 @@ final class Lifecycle {
             if (vm.status() == Vm.Status.stopped) {
                 return vm;
             }
+            if (vm.status() == Vm.Status.paused) {
+                throw paused(vm);
+            }
             machines.halt(vm, !force);
             Vm stopped = vm.stopped();
             save(stopped);
@@ -204,9 +207,23 @@ final class Lifecycle {
         });
     }
 
-    /** Boots a stopped VM from its disk. Starting a running VM changes nothing. */
-    Vm start(String idOrName) throws VmException {
+    /**
+     * Boots a stopped VM from its disk. Starting a running VM changes nothing. A paused VM is
+     * booted only when {@code discardState} says so (what it had in memory is lost).
+     */
+    Vm start(String idOrName, boolean discardState) throws VmException {
         return registry.withVm(idOrName, vm -> {
+            if (vm.status() == Vm.Status.paused) {
+                if (!discardState) {
+                    throw paused(vm);
+                }
+                try {
+                    store.deleteState(vm.id());
+                } catch (IOException e) {
+                    throw new VmException(ErrorCode.RECORD_FAILED, "Cannot remove the saved state: " + e.getMessage(), e);
+                }
+                LOG.info("{}: its saved state discarded", vm.id());
+            }
             if (vm.status() == Vm.Status.running) {
                 if (machines.alive(vm)) {
                     return vm;
@@ -300,6 +317,11 @@ final class Lifecycle {
         LOG.error("{}: {} ({} step(s) undone): {}", vm.id(), what.toLowerCase(java.util.Locale.ROOT),
                 rollback.undone(), cause.getMessage());
         return new VmException(code, what + ": " + cause.getMessage(), cause);
+    }
+
+    private static VmException paused(Vm vm) {
+        return new VmException(ErrorCode.VM_PAUSED, "VM " + vm.name() + " is paused: resume it (POST /vms/"
+                + vm.name() + "/resume), or start it with {\"discard_state\": true} to boot it from its disk");
     }
 
     /** A missing kernel would only fail inside the hypervisor: say which command fixes it. */

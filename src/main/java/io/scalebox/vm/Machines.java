@@ -64,6 +64,35 @@ final class Machines {
         return vm.running(process);
     }
 
+    /** A paused VM's TAP, its hypervisor loaded from {@code stateDir}, port and agent, each with its undo. */
+    Vm restore(Vm vm, Path stateDir, Rollback rollback) throws CommandException, HypervisorException, IOException {
+        host.taps().createTap(vm.tap());
+        rollback.add(() -> host.taps().deleteTap(vm.tap()));
+        VmProcess process = host.hypervisor().restore(spec(vm), stateDir);
+        rollback.add(() -> host.processes().stop(process));
+        attachProxy(vm);
+        rollback.add(() -> closeProxy(vm.id()));
+        attachAgent(vm);
+        rollback.add(() -> agents.detach(vm.id()));
+        return vm.running(process);
+    }
+
+    /** Closes the VM's port and lets go of its agent (a pause); the hypervisor runs on until it is saved. */
+    void detachGuest(Vm vm) {
+        closeProxy(vm.id());
+        agents.detach(vm.id());
+    }
+
+    /** Undoes {@link #detachGuest} (a pause that failed: the guest runs on). */
+    void reattachGuest(Vm vm) {
+        try {
+            attachProxy(vm);
+        } catch (IOException e) {
+            LOG.error("{}: cannot open its port again: {}", vm.id(), e.getMessage());
+        }
+        attachAgent(vm);
+    }
+
     /** The guest's agent, reached through the hypervisor's channel (at boot, and when re-attaching). */
     void attachAgent(Vm vm) {
         HypervisorKind kind = HypervisorKind.byKey(vm.hypervisor()).orElse(host.hypervisor().kind());

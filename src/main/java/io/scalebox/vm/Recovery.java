@@ -123,7 +123,7 @@ final class Recovery {
         registry.publish(vm);
         if (wasRunning && vm.status() == Vm.Status.stopped && config.autostart()) {
             try {
-                lifecycle.start(vm.id());
+                lifecycle.start(vm.id(), false);
                 metrics.reconciled("autostarted");
             } catch (VmException e) {
                 LOG.error("{}: autostart failed: {}", vm.id(), e.getMessage());

@@ -27,6 +27,7 @@ public final class VmManager {
     private final Machines machines;
     private final Lifecycle lifecycle;
     private final Snapshots snapshots;
+    private final PausedVms paused;
     private final Recovery recovery;
     private final ConsoleLogs consoles;
     private final EventLog events;
@@ -56,6 +57,7 @@ public final class VmManager {
         lifecycle = new Lifecycle(config, host, registry, store, templates, machines, addresses, ports, budget,
                 metrics);
         snapshots = new Snapshots(config, host, registry, templates, machines, budget);
+        paused = new PausedVms(host, registry, store, machines, budget, agents);
         recovery = new Recovery(config, host, registry, store, templates, machines, lifecycle, addresses, ports,
                 metrics);
     }
@@ -103,6 +105,11 @@ public final class VmManager {
     }
 
     /** The running VM of that name (the HTTPS router's lookup: by name only, never by id). */
+    /** The status of the VM with this id, if there is one. */
+    public Optional<Vm.Status> status(String id) {
+        return registry.find(id).map(Vm::status);
+    }
+
     public Optional<Vm> runningNamed(String name) {
         return registry.named(name).filter(vm -> vm.status() == Vm.Status.running);
     }
@@ -151,16 +158,44 @@ public final class VmManager {
         return after;
     }
 
-    public Vm start(String idOrName) throws VmException {
+    public Vm start(String idOrName, boolean discardState) throws VmException {
         Vm before = registry.get(idOrName);
         try {
-            Vm after = measured("start", () -> lifecycle.start(idOrName));
+            Vm after = measured("start", () -> lifecycle.start(idOrName, discardState));
             if (!after.process().equals(before.process())) {
                 events.publish("vm.started", after.id(), after.name(), null);
             }
             return after;
         } catch (VmException e) {
             events.publish("vm.start_failed", before.id(), before.name(), e.code().key());
+            throw e;
+        }
+    }
+
+    public Vm pause(String idOrName) throws VmException {
+        Vm before = registry.get(idOrName);
+        try {
+            Vm after = measured("pause", () -> paused.pause(idOrName));
+            if (before.status() != Vm.Status.paused) {
+                events.publish("vm.paused", after.id(), after.name(), String.valueOf(after.saved().orElseThrow().bytes()));
+            }
+            return after;
+        } catch (VmException e) {
+            events.publish("vm.pause_failed", before.id(), before.name(), e.code().key());
+            throw e;
+        }
+    }
+
+    public Vm resume(String idOrName) throws VmException {
+        Vm before = registry.get(idOrName);
+        try {
+            Vm after = measured("resume", () -> paused.resume(idOrName));
+            if (before.status() == Vm.Status.paused) {
+                events.publish("vm.resumed", after.id(), after.name(), null);
+            }
+            return after;
+        } catch (VmException e) {
+            events.publish("vm.resume_failed", before.id(), before.name(), e.code().key());
             throw e;
         }
     }

@@ -9,12 +9,12 @@ import io.scalebox.hypervisor.VmProcess;
 import java.util.Optional;
 
 /**
- * The text of {@code vm.json}: version 2 with stable snake_case names, written by this version;
- * records of 0.1.0 (Java field names, no version) are still read, so VMs keep running across
- * an upgrade. Anything else is corrupt: {@link #parse} throws with the reason.
+ * The text of {@code vm.json}: version 3 with stable snake_case names, written by this version
+ * (3 added {@code saved}, a paused VM's state); version 2 and the records of 0.1.0 (Java field
+ * names, no version) are still read, so VMs keep running across an upgrade. Anything else is corrupt: {@link #parse} throws with the reason.
  */
 final class VmRecord {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
     private VmRecord() {
@@ -46,6 +46,16 @@ final class VmRecord {
         } else {
             o.add("process", null);
         }
+        if (vm.saved().isPresent()) {
+            SavedState st = vm.saved().get();
+            JsonObject saved = new JsonObject();
+            saved.addProperty("format", st.format());
+            saved.addProperty("bytes", st.bytes());
+            saved.addProperty("saved_at_millis", st.savedAtMillis());
+            o.add("saved", saved);
+        } else {
+            o.add("saved", null);
+        }
         return GSON.toJson(o);
     }
 
@@ -65,8 +75,8 @@ final class VmRecord {
 
     private static Vm current(JsonObject o) {
         int version = integer(o, "version");
-        if (version != VERSION) {
-            throw new IllegalArgumentException("record version " + version + " is not " + VERSION);
+        if (version != VERSION && version != 2) {
+            throw new IllegalArgumentException("record version " + version + " is not 2 or " + VERSION);
         }
         Optional<VmProcess> process = Optional.empty();
         JsonElement p = o.get("process");
@@ -76,10 +86,21 @@ final class VmRecord {
         } else if (p != null && !p.isJsonNull()) {
             throw new IllegalArgumentException("process is neither an object nor null");
         }
+        Optional<SavedState> saved = Optional.empty();
+        JsonElement st = o.get("saved");
+        if (st != null && st.isJsonObject()) {
+            JsonObject so = st.getAsJsonObject();
+            saved = Optional.of(new SavedState(text(so, "format"), longValue(so, "bytes"), longValue(so, "saved_at_millis")));
+        } else if (st != null && !st.isJsonNull()) {
+            throw new IllegalArgumentException("saved is neither an object nor null");
+        }
+        if (process.isPresent() && saved.isPresent()) {
+            throw new IllegalArgumentException("a record with a process and a saved state");
+        }
         return new Vm(text(o, "id"), text(o, "name"), text(o, "template"), text(o, "guest_address"), text(o, "tap"),
                 text(o, "mac"), integer(o, "ssh_port"), integer(o, "vcpu_count"), integer(o, "mem_size_mib"),
                 integer(o, "disk_size_gib"), longValue(o, "created_at_millis"), text(o, "hypervisor"),
-                optional(o, "kernel_version"), process);
+                optional(o, "kernel_version"), process, saved);
     }
 
     /** 0.1.0: Gson's rendering of the record's Java fields, with a status beside pid/unit/cmdline. */
@@ -95,7 +116,7 @@ final class VmRecord {
         return new Vm(text(o, "id"), text(o, "name"), text(o, "template"), text(o, "guestAddress"), text(o, "tap"),
                 text(o, "mac"), integer(o, "sshPort"), integer(o, "vcpuCount"), integer(o, "memSizeMib"),
                 integer(o, "diskSizeGib"), longValue(o, "createdAtMillis"), text(o, "hypervisor"),
-                optional(o, "kernelVersion"), process);
+                optional(o, "kernelVersion"), process, Optional.empty());
     }
 
     private static String text(JsonObject o, String field) {

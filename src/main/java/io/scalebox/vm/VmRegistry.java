@@ -86,11 +86,12 @@ final class VmRegistry {
         pending.remove(name);
     }
 
-    /** Nominal disk bytes of every VM and every create under way. */
+    /** Nominal disk bytes of every VM and every create under way, and the paused VMs' saved states. */
     synchronized long committedBytes() {
         long gib = vms.values().stream().mapToLong(Vm::diskSizeGib).sum()
                 + pending.values().stream().mapToLong(Integer::longValue).sum();
-        return gib * DiskBudget.GIB;
+        long states = vms.values().stream().flatMap(v -> v.saved().stream()).mapToLong(SavedState::bytes).sum();
+        return gib * DiskBudget.GIB + states;
     }
 
     /** A new VM becomes visible (its name is no longer pending). */

@@ -18,6 +18,7 @@ public final class VmStore {
     private static final String DISK = "rootfs.ext4";
     static final String RECORD = "vm.json";
     static final String DELETING = "deleting";
+    static final String STATE = "state";
     private final Path root;
 
     public VmStore(Path root) {
@@ -31,6 +32,25 @@ public final class VmStore {
 
     public Path dir(String id) {
         return root.resolve(id);
+    }
+
+    /** Where a paused VM's memory and devices are saved (the daemon's alone, 0700). */
+    Path stateDir(String id) {
+        return dir(id).resolve(STATE);
+    }
+
+    /** Removes a VM's saved state (spent by a resume, discarded, or of a pause that failed). */
+    void deleteState(String id) throws IOException {
+        Path dir = stateDir(id);
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
     }
 
     public void save(Vm vm) throws IOException {

@@ -19,7 +19,7 @@ class ConsoleLogsTest {
     Path vms;
 
     private final Vm vm = new Vm("vm-0123456789ab", "a", "t", "172.16.0.2", "sbx0123456789", "02:01:23:45:67:89",
-            22001, 1, 256, 1, 0, "qemu", Optional.empty(), Optional.empty());
+            22001, 1, 256, 1, 0, "qemu", Optional.empty(), Optional.empty(), Optional.empty());
 
     @Test
     void aLogPastHalfTheCapKeepsItsNewestHalfAndStartsAgain() throws Exception {

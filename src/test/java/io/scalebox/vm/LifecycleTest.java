@@ -119,7 +119,7 @@ class LifecycleTest extends EngineTest {
         Vm vm = m.create(request("alpha"));
         m.stop("alpha", false);
         m.stop("alpha", false); // already stopped: no event
-        m.start("alpha");
+        m.start("alpha", false);
         assertCode(ErrorCode.NAME_TAKEN, () -> m.create(request("alpha")));
         m.delete("alpha");
         assertEquals(List.of("vm.created", "vm.stopped", "vm.started", "vm.create_failed", "vm.deleted"),
@@ -146,7 +146,7 @@ class LifecycleTest extends EngineTest {
                 .filter(t -> t.equals("vm.crashed")).toList(), "one event");
         assertEquals(1, metrics.crashes());
         assertEquals(Vm.Status.stopped, recovered(config).get("alpha").status(), "the record says so");
-        assertEquals(Vm.Status.running, m.start("alpha").status(), "and it starts again");
+        assertEquals(Vm.Status.running, m.start("alpha", false).status(), "and it starts again");
     }
 
     @Test
@@ -182,7 +182,7 @@ class LifecycleTest extends EngineTest {
         VmManager m = engine();
         m.create(request("alpha"));
         m.stop("alpha", false);
-        m.start("alpha");
+        m.start("alpha", false);
         assertCode(ErrorCode.NAME_TAKEN, () -> m.create(request("alpha")));
         m.delete("alpha");
         assertEquals(1, metrics.operations("create", "ok"));
@@ -269,9 +269,9 @@ class LifecycleTest extends EngineTest {
     void startBootsAStoppedVmAndLeavesARunningOneAlone() throws Exception {
         VmManager m = engine();
         Vm vm = m.create(request("alpha"));
-        assertEquals(vm, m.start("alpha"), "starting a running VM changes nothing");
+        assertEquals(vm, m.start("alpha", false), "starting a running VM changes nothing");
         m.stop("alpha", false);
-        Vm started = m.start("alpha");
+        Vm started = m.start("alpha", false);
         assertEquals(Vm.Status.running, started.status());
         assertNotEquals(vm.process(), started.process());
         assertTrue(fake.taps.contains(vm.tap()));
@@ -283,7 +283,7 @@ class LifecycleTest extends EngineTest {
         VmManager m = engine();
         Vm vm = m.create(request("alpha"));
         fake.live.clear(); // the guest powered off, or its unit was stopped
-        Vm started = m.start("alpha");
+        Vm started = m.start("alpha", false);
         assertTrue(fake.live.contains(started.process().orElseThrow().pid()));
         assertNotEquals(vm.process(), started.process());
     }
@@ -294,7 +294,7 @@ class LifecycleTest extends EngineTest {
         Vm vm = m.create(request("alpha"));
         m.stop("alpha", true);
         fake.failAt = "proxy";
-        assertReason(VmException.Reason.FAILED, () -> m.start("alpha"));
+        assertReason(VmException.Reason.FAILED, () -> m.start("alpha", false));
         assertEquals(Vm.Status.stopped, m.get("alpha").status());
         assertEquals(java.util.Set.of(), fake.live);
         assertFalse(fake.taps.contains(vm.tap()));
@@ -313,7 +313,7 @@ class LifecycleTest extends EngineTest {
         assertEquals(List.of(), fake.forwards);
         assertReason(VmException.Reason.NOT_FOUND, () -> m.delete("alpha"));
         assertReason(VmException.Reason.NOT_FOUND, () -> m.stop(vm.id(), false));
-        assertReason(VmException.Reason.NOT_FOUND, () -> m.start(vm.id()));
+        assertReason(VmException.Reason.NOT_FOUND, () -> m.start(vm.id(), false));
         assertEquals("172.30.0.2", m.create(request("beta")).guestAddress(), "its address is free again");
     }
 

@@ -151,7 +151,7 @@ class RecoveryTest extends EngineTest {
         assertEquals(Vm.Status.stopped, old.status());
         assertEquals(41002, old.sshPort());
         assertEquals(java.util.Optional.empty(), old.kernelVersion());
-        Vm started = m.start("old");
+        Vm started = m.start("old", false);
         assertEquals(Vm.Status.running, started.status());
     }
 
