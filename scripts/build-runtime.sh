@@ -10,7 +10,8 @@ JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)"
 #   java.security.sasl (xnio), jdk.unsupported (jboss-threads, sun.misc.Unsafe),
 #   java.management (xnio JMX), java.naming (undertow), java.logging (jboss-logging, xnio);
 #   jdk.net: SO_PEERCRED on the VMs' control sockets (host.ControlSocket).
-MODULES=java.base,java.logging,java.naming,java.security.sasl,jdk.net,jdk.unsupported
+#   jdk.crypto.ec: Ed25519, the SSH host keys made for clones of warm templates (guest.HostKey).
+MODULES=java.base,java.logging,java.naming,java.security.sasl,jdk.crypto.ec,jdk.net,jdk.unsupported
 
 rm -rf "$TARGET/runtime"
 "$JAVA_HOME/bin/jlink" --module-path "$JAVA_HOME/jmods" --add-modules "$MODULES" \

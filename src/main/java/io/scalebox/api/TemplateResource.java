@@ -51,6 +51,18 @@ public final class TemplateResource {
                     manager.deleteTemplate(name);
                     return Response.noContent();
                 }),
+                Route.authenticated("POST", "/templates/{name}/warm", r -> {
+                    String name = r.param("name");
+                    if (!TemplateStore.NAME.matcher(name).matches()) {
+                        throw ApiException.badRequest("invalid_template_name", "Invalid template name");
+                    }
+                    if (!templates.exists(name)) {
+                        throw new io.scalebox.vm.VmException(io.scalebox.vm.ErrorCode.TEMPLATE_NOT_FOUND,
+                                "Template not found");
+                    }
+                    manager.warm(name);
+                    return Response.ok(Json.object("name", name, "warm", warmJson(name)));
+                }).slowly(),
                 Route.open("GET", "/caddy/check", r -> Response.empty(allowed(r.query("domain")) ? 200 : 404)));
     }
 
@@ -70,10 +82,18 @@ public final class TemplateResource {
     private List<Map<String, Object>> list() {
         try {
             return templates.list().stream().map(t -> Json.object("name", t.name(), "size_bytes", t.sizeBytes(),
-                    "created_at", Json.time(t.createdAt()))).toList();
+                    "created_at", Json.time(t.createdAt()), "warm", warmJson(t.name()))).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A template's warm state (null without one): when, how large, for which shape, and whether current. */
+    private Map<String, Object> warmJson(String template) {
+        return manager.warmState(template).map(w -> Json.object("built_at",
+                Json.time(java.time.Instant.ofEpochMilli(w.builtAtMillis())), "state_bytes", w.stateBytes(),
+                "vcpu_count", w.vcpuCount(), "mem_size_mib", w.memSizeMib(), "disk_size_gib", w.diskSizeGib(),
+                "current", w.current())).orElse(null);
     }
 
     /** The domain is {@code <vm name>.<BASE_DOMAIN>} of an existing VM. */

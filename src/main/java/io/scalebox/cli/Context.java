@@ -64,7 +64,7 @@ final class Context {
         }
         if (first != null) {
             throw new CliException(first.exit(), items.size() == 1 ? first.getMessage() : "not every " + what
-                    + " was deleted");
+                    + " was done");
         }
     }
 

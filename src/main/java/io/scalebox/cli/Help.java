@@ -55,6 +55,9 @@ final class Help {
                 + "Exits 5 when the time (default 300 s) runs out.");
         add("template list", "template list", "Lists the templates.");
         add("template delete", "template delete NAME...", "Deletes templates (protected ones are refused).");
+        add("template warm", "template warm NAME...",
+                "Builds each template's warm state: the server boots it once in a private VM and\n"
+                + "saves it; VMs of the default size are then created by restoring that state.");
         add("template build", "template build debian-base [--mirror URL] [--cache-dir DIR] [--size-gib N] [--if-missing]",
                 "Builds the debian-base template and the guest kernel on this host from Debian\n"
                 + "packages (root; runs /usr/lib/scalebox/build-template, see its --help).");

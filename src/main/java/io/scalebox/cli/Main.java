@@ -100,6 +100,7 @@ public final class Main {
             case "template list", "template ls" -> template.list(rest);
             case "template delete", "template rm" -> template.delete(rest);
             case "template build" -> template.build(rest);
+            case "template warm" -> template.warm(rest);
             case "connect", "ssh" -> guest.connect(rest);
             case "run" -> guest.run(rest);
             case "exec" -> agent.exec(rest);

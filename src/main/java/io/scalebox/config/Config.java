@@ -36,6 +36,7 @@ public record Config(
         int maxMemSizeMib,
         int maxDiskSizeGib,
         Set<String> protectedTemplates,
+        Set<String> warmTemplates,
         boolean autostart,
         Duration vmStopTimeout,
         double diskOvercommit,
@@ -51,6 +52,7 @@ public record Config(
 
     public Config {
         protectedTemplates = Set.copyOf(protectedTemplates);
+        warmTemplates = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(warmTemplates));
         guestEgressAllow = List.copyOf(guestEgressAllow);
         guestEgressDeny = List.copyOf(guestEgressDeny);
         guestDns = List.copyOf(guestDns);
@@ -94,6 +96,7 @@ public record Config(
         m.put("MAX_MEM_SIZE_MIB", String.valueOf(maxMemSizeMib));
         m.put("MAX_DISK_SIZE_GIB", String.valueOf(maxDiskSizeGib));
         m.put("PROTECTED_TEMPLATES", String.join(",", new java.util.TreeSet<>(protectedTemplates)));
+        m.put("WARM_TEMPLATES", String.join(",", warmTemplates));
         m.put("AUTOSTART", String.valueOf(autostart));
         m.put("VM_STOP_TIMEOUT", String.valueOf(vmStopTimeout.toSeconds()));
         m.put("DISK_OVERCOMMIT", String.valueOf(diskOvercommit));

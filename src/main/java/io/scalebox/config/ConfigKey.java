@@ -31,6 +31,7 @@ public enum ConfigKey {
     MAX_MEM_SIZE_MIB("65536"),
     MAX_DISK_SIZE_GIB("100"),
     PROTECTED_TEMPLATES("debian-base"),
+    WARM_TEMPLATES(""),
     AUTOSTART("true"),
     VM_STOP_TIMEOUT("30"),
     DISK_OVERCOMMIT("1.0"),

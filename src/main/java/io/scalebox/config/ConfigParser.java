@@ -90,7 +90,8 @@ public final class ConfigParser {
         int maxDisk = integer(ConfigKey.MAX_DISK_SIZE_GIB, 1, 64 * 1024);
         int defVcpu = integer(ConfigKey.DEFAULT_VCPU_COUNT, 1, maxVcpu > 0 ? maxVcpu : 256);
         int defMem = integer(ConfigKey.DEFAULT_MEM_SIZE_MIB, 128, maxMem > 0 ? maxMem : 16 * 1024 * 1024);
-        Set<String> protectedTemplates = templateList();
+        Set<String> protectedTemplates = templateList(ConfigKey.PROTECTED_TEMPLATES);
+        Set<String> warmTemplates = templateList(ConfigKey.WARM_TEMPLATES);
         Boolean autostart = value(ConfigKey.AUTOSTART, "true or false", ConfigParser::bool);
         // Seconds a guest gets to power off before it is forced; an hour bounds a stuck stop.
         int stopTimeout = integer(ConfigKey.VM_STOP_TIMEOUT, 1, 3600);
@@ -114,7 +115,7 @@ public final class ConfigParser {
         }
         return new Config(apiPort, apiBind, token, metricsToken, dataDir, kernel, initrd, baseDomain, hostIp, hypervisor,
                 firecracker, qemu, accel, bridge, bridgeAddress, portMin, portMax, defVcpu, defMem, maxVcpu,
-                maxMem, maxDisk, protectedTemplates, autostart, Duration.ofSeconds(stopTimeout), overcommit == null ? 1.0 : overcommit, consoleMax, egressAllow, egressDeny, guestDns, https, logLevel);
+                maxMem, maxDisk, protectedTemplates, warmTemplates, autostart, Duration.ofSeconds(stopTimeout), overcommit == null ? 1.0 : overcommit, consoleMax, egressAllow, egressDeny, guestDns, https, logLevel);
     }
 
     /** The HTTPS keys (README "HTTPS"); checked against the API port and BASE_DOMAIN. */
@@ -253,8 +254,8 @@ public final class ConfigParser {
         return Optional.of(v);
     }
 
-    private Set<String> templateList() {
-        String v = raw(ConfigKey.PROTECTED_TEMPLATES);
+    private Set<String> templateList(ConfigKey key) {
+        String v = raw(key);
         Set<String> names = new LinkedHashSet<>();
         if (v == null || v.isBlank()) {
             return names;
@@ -262,7 +263,7 @@ public final class ConfigParser {
         for (String part : v.split(",", -1)) {
             String name = part.trim();
             if (!TEMPLATE_NAME.matcher(name).matches()) {
-                errors.add(new ConfigError(ConfigKey.PROTECTED_TEMPLATES.name(), v,
+                errors.add(new ConfigError(key.name(), v,
                         "comma-separated template names of 1 to 64 letters, digits, '_' or '-'"));
                 return names;
             }

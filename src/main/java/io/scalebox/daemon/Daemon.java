@@ -85,6 +85,7 @@ public final class Daemon {
     private ScheduledExecutorService crashWatch;
     /** The agents and background commands: probes wait on guests, so not on the housekeeping thread. */
     private ScheduledExecutorService agentWatch;
+    private ScheduledExecutorService warmKeeper;
     /** The VM ports' forwarders: they keep running when the daemon stops. */
     private Forwarders forwarders;
     private VmHttpRouter router;
@@ -210,6 +211,11 @@ public final class Daemon {
             agentWatch.scheduleWithFixedDelay(manager.agents()::watch, 0, 1, TimeUnit.SECONDS);
             execs.load(manager.list().stream().map(io.scalebox.vm.Vm::id).toList());
             agentWatch.scheduleWithFixedDelay(execs::watch, 1, 1, TimeUnit.SECONDS);
+            // WARM_TEMPLATES: built after the start (never before /health answers), rebuilt when stale.
+            if (!config.warmTemplates().isEmpty()) {
+                warmKeeper = scheduler("warm-keeper");
+                warmKeeper.scheduleWithFixedDelay(manager::keepWarm, 5, 60, TimeUnit.SECONDS);
+            }
         }
         // HTTPS: Caddy terminates TLS for *.BASE_DOMAIN and hands requests to the router, which picks the VM.
         Optional<CaddySite> caddy = config.baseDomain().map(d -> new CaddySite(d, config.https(), apiDial()));
@@ -284,6 +290,9 @@ public final class Daemon {
         }
         if (agentWatch != null) {
             agentWatch.shutdownNow();
+        }
+        if (warmKeeper != null) {
+            warmKeeper.shutdownNow();
         }
         if (server != null) {
             server.stop(STOP_GRACE);

@@ -35,8 +35,10 @@ public final class Metrics {
     private final Counter failures = new Counter("scalebox_operation_failures",
             "Failed engine operations by error code", "operation", "code");
     private final Histogram createPhases = new Histogram("scalebox_create_phase_duration_seconds",
-            "Duration of each phase of a successful create (clone, key, boot, record, network)",
+            "Duration of each phase of a successful create (clone, key, boot or restore, identity, record, network)",
             Histogram.OPERATION_SECONDS, "phase");
+    private final Counter warmCreates = new Counter("scalebox_warm_creates",
+            "Creates from a template's warm state by result (restored, or fell_back to a boot)", "result");
     private final Counter crashes = new Counter("scalebox_vm_crashes",
             "VMs whose hypervisor exited without a stop request (guest powered off or panicked, process killed)");
     private final Counter reconcile = new Counter("scalebox_reconcile_actions",
@@ -93,6 +95,14 @@ public final class Metrics {
         createPhases.observe(nanos / 1e9, phase);
     }
 
+    public void warmCreate(String result) {
+        warmCreates.inc(result);
+    }
+
+    public long warmCreates(String result) {
+        return warmCreates.value(result);
+    }
+
     public void exec(String mode, String end, long nanos) {
         execs.inc(mode, end);
         execSeconds.observe(nanos / 1e9, mode);
@@ -134,7 +144,7 @@ public final class Metrics {
     public void write(OutputStream out, Readings readings) throws IOException {
         List<MetricSnapshot> all = new ArrayList<>(List.of(requests.snapshot(), requestSeconds.snapshot(),
                 errors.snapshot(), operations.snapshot(), operationSeconds.snapshot(), failures.snapshot(),
-                createPhases.snapshot(), crashes.snapshot(), reconcile.snapshot(), execs.snapshot(),
+                createPhases.snapshot(), warmCreates.snapshot(), crashes.snapshot(), reconcile.snapshot(), execs.snapshot(),
                 execSeconds.snapshot(), guestBytes.snapshot(), files.snapshot(), agentErrors.snapshot()));
         all.addAll(readings.snapshots());
         PrometheusTextFormatWriter.create().write(out, new MetricSnapshots(all));

@@ -40,6 +40,8 @@ public enum ErrorCode {
     STATE_INCOMPATIBLE(VmException.Reason.CONFLICT),
     PAUSE_FAILED(VmException.Reason.FAILED),
     RESUME_FAILED(VmException.Reason.FAILED),
+    /** A template's warm state could not be built (its builder VM did not boot, answer or save). */
+    WARM_FAILED(VmException.Reason.FAILED),
     /** The VM's agent does not answer: the VM is stopped, still booting, or its image has none. */
     AGENT_UNAVAILABLE(VmException.Reason.CONFLICT),
     /** Too many calls wait for this VM's agent. */

@@ -37,9 +37,12 @@ final class Lifecycle {
     private final DiskBudget budget;
     private final Metrics metrics;
     private final Names names = new Names();
+    private final WarmCreate warm;
 
     Lifecycle(Config config, Host host, VmRegistry registry, VmStore store, TemplateStore templates,
-              Machines machines, AddressPool addresses, PortPool ports, DiskBudget budget, Metrics metrics) {
+              Machines machines, AddressPool addresses, PortPool ports, DiskBudget budget, Metrics metrics,
+              WarmCreate warm) {
+        this.warm = warm;
         this.metrics = metrics;
         this.budget = budget;
         this.config = config;
@@ -70,81 +73,51 @@ final class Lifecycle {
 
         Rollback rollback = new Rollback();
         Vm vm = allocate(req, diskGib, kernelVersion, rollback);
-        PhaseClock clock = new PhaseClock();
-        Phase phase = Phase.CLONE;
+        CreatePhase.Clock clock = new CreatePhase.Clock();
+        CreatePhase phase = CreatePhase.CLONE;
         try (rollback) {
             host.faults().reach("create:allocated");
             Path dir = store.dir(vm.id());
             Files.createDirectories(dir);
             rollback.add(() -> store.deleteDir(vm.id()));
             host.faults().reach("create:dir");
-            Path disk = store.disk(vm.id());
-            host.disks().copy(image, disk);
-            if ((long) diskGib * GIB > templateBytes) {
-                host.disks().grow(disk, (long) diskGib * GIB);
+            Optional<Vm> restored = warm.restore(vm, req, clock, rollback);
+            Vm running;
+            if (restored.isPresent()) {
+                running = restored.get();
+            } else {
+                Path disk = store.disk(vm.id());
+                host.disks().copy(image, disk);
+                if ((long) diskGib * GIB > templateBytes) {
+                    host.disks().grow(disk, (long) diskGib * GIB);
+                }
+                phase = clock.enter(CreatePhase.KEY);
+                host.disks().setUserKey(disk, req.sshPublicKey().line());
+                host.faults().reach("create:disk");
+                phase = clock.enter(CreatePhase.BOOT);
+                running = machines.boot(vm, rollback);
+                host.faults().reach("create:booted");
             }
-            phase = clock.enter(Phase.KEY);
-            host.disks().setUserKey(disk, req.sshPublicKey().line());
-            host.faults().reach("create:disk");
-            phase = clock.enter(Phase.BOOT);
-            Vm running = machines.boot(vm, rollback);
-            host.faults().reach("create:booted");
-            phase = clock.enter(Phase.RECORD);
+            phase = clock.enter(CreatePhase.RECORD);
             store.save(running);
             host.faults().reach("create:recorded");
             registry.publish(running);
             rollback.add(() -> registry.remove(running.id()));
-            phase = clock.enter(Phase.NETWORK);
+            phase = clock.enter(CreatePhase.NETWORK);
             machines.applyForwards();
+            if (restored.isPresent()) {
+                machines.linkUp(running); // its rules name it now, and it has its own identity
+            }
             rollback.commit();
             clock.record(metrics);
-            LOG.info("{}: created {} from {} (port {}, {} vCPU, {} MiB, {} GiB)", vm.id(), vm.name(),
-                    vm.template(), vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), diskGib);
+            LOG.info("{}: created {} from {}{} (port {}, {} vCPU, {} MiB, {} GiB)", vm.id(), vm.name(),
+                    vm.template(), restored.isPresent() ? "'s warm state" : "", vm.sshPort(), vm.vcpuCount(),
+                    vm.memSizeMib(), diskGib);
             return running;
         } catch (HypervisorException e) {
             throw failed(vm, rollback, "Failed to start VM", ErrorCode.HYPERVISOR_FAILED, e);
         } catch (IOException | CommandException | RuntimeException e) {
             throw failed(vm, rollback, "Failed to create VM (" + phase.key() + ")", phase.code(), e);
-        }
-    }
-
-    /** How long each phase of one create took (recorded when it succeeded). */
-    private static final class PhaseClock {
-        private final long[] nanos = new long[Phase.values().length];
-        private Phase current = Phase.CLONE;
-        private long since = System.nanoTime();
-
-        Phase enter(Phase next) {
-            long now = System.nanoTime();
-            nanos[current.ordinal()] += now - since;
-            since = now;
-            current = next;
-            return next;
-        }
-
-        void record(Metrics metrics) {
-            enter(current);
-            for (Phase p : Phase.values()) {
-                metrics.createPhase(p.key(), nanos[p.ordinal()]);
-            }
-        }
-    }
-
-    /** The steps of a create, named in its error so that a failure says where it happened. */
-    private enum Phase {
-        CLONE, KEY, BOOT, RECORD, NETWORK;
-
-        String key() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-
-        /** The code of a failure (not the hypervisor's) in this phase; booting fails at the TAP or the proxy. */
-        ErrorCode code() {
-            return switch (this) {
-                case CLONE, KEY -> ErrorCode.DISK_FAILED;
-                case BOOT, NETWORK -> ErrorCode.NETWORK_FAILED;
-                case RECORD -> ErrorCode.RECORD_FAILED;
-            };
         }
     }
 

@@ -64,6 +64,42 @@ final class Machines {
         return vm.running(process);
     }
 
+    /**
+     * A VM of nobody's (a warm template's builder): TAP and hypervisor, and its agent; no port,
+     * and no firewall rules name it, so every frame of its TAP is dropped. Returns its process.
+     */
+    VmProcess bootPrivate(Vm vm, Rollback rollback) throws CommandException, HypervisorException {
+        host.taps().createTap(vm.tap());
+        rollback.add(() -> host.taps().deleteTap(vm.tap()));
+        VmProcess process = host.hypervisor().start(spec(vm));
+        rollback.add(() -> host.processes().stop(process));
+        attachAgent(vm);
+        rollback.add(() -> agents.detach(vm.id()));
+        return process;
+    }
+
+    /**
+     * A clone of a warm template: TAP, its hypervisor loaded from the template's state with the
+     * link down (until {@link #linkUp}), port and agent, each with its undo. Returns it running.
+     */
+    Vm restoreClone(Vm vm, Path stateDir, Rollback rollback) throws CommandException, HypervisorException,
+            IOException {
+        host.taps().createTap(vm.tap());
+        rollback.add(() -> host.taps().deleteTap(vm.tap()));
+        VmProcess process = host.hypervisor().restoreClone(spec(vm), stateDir);
+        rollback.add(() -> host.processes().stop(process));
+        attachProxy(vm);
+        rollback.add(() -> closeProxy(vm.id()));
+        attachAgent(vm);
+        rollback.add(() -> agents.detach(vm.id()));
+        return vm.running(process);
+    }
+
+    /** A clone with its own identity now: its frames may reach the bridge (its rules name it). */
+    void linkUp(Vm vm) throws HypervisorException {
+        host.hypervisor().setLink(spec(vm), true);
+    }
+
     /** A paused VM's TAP, its hypervisor loaded from {@code stateDir}, port and agent, each with its undo. */
     Vm restore(Vm vm, Path stateDir, Rollback rollback) throws CommandException, HypervisorException, IOException {
         host.taps().createTap(vm.tap());

@@ -34,6 +34,16 @@ final class Rollback implements AutoCloseable {
         steps.push(step);
     }
 
+    /** Takes over {@code inner}'s undo steps (a part that succeeded); {@code inner} then undoes nothing. */
+    void adopt(Rollback inner) {
+        java.util.Iterator<Step> oldestFirst = inner.steps.descendingIterator();
+        while (oldestFirst.hasNext()) {
+            steps.push(oldestFirst.next());
+        }
+        inner.steps.clear();
+        inner.commit();
+    }
+
     /** The operation succeeded: nothing is undone. */
     void commit() {
         committed = true;

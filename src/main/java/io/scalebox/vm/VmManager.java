@@ -28,6 +28,11 @@ public final class VmManager {
     private final Lifecycle lifecycle;
     private final Snapshots snapshots;
     private final PausedVms paused;
+    private final WarmTemplates warm;
+    private final Config config;
+    /** Templates of WARM_TEMPLATES whose build failed, and when: tried again after {@link #WARM_RETRY}. */
+    private final java.util.Map<String, Long> warmFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long WARM_RETRY = java.time.Duration.ofMinutes(10).toMillis();
     private final Recovery recovery;
     private final ConsoleLogs consoles;
     private final EventLog events;
@@ -41,6 +46,7 @@ public final class VmManager {
                      AddressPool addresses, PortPool ports, Supplier<List<String>> nameservers, EventLog events,
                      Metrics metrics) {
         this.events = events;
+        this.config = config;
         this.metrics = metrics;
         this.store = store;
         this.templates = templates;
@@ -54,8 +60,9 @@ public final class VmManager {
         machines = new Machines(host, registry, store, kernels, addresses, nameservers, agents);
         consoles = new ConsoleLogs(store, config.consoleLogMaxKib() * 1024L);
         DiskBudget budget = new DiskBudget(host.space(), config.vmsDir(), config.diskOvercommit());
+        warm = new WarmTemplates(config, host, templates, machines, store, registry, addresses, agents, budget);
         lifecycle = new Lifecycle(config, host, registry, store, templates, machines, addresses, ports, budget,
-                metrics);
+                metrics, new WarmCreate(host, store, machines, warm, agents, addresses, metrics));
         snapshots = new Snapshots(config, host, registry, templates, machines, budget);
         paused = new PausedVms(host, registry, store, machines, budget, agents);
         recovery = new Recovery(config, host, registry, store, templates, machines, lifecycle, addresses, ports,
@@ -104,12 +111,12 @@ public final class VmManager {
         return registry.nameExists(name);
     }
 
-    /** The running VM of that name (the HTTPS router's lookup: by name only, never by id). */
     /** The status of the VM with this id, if there is one. */
     public Optional<Vm.Status> status(String id) {
         return registry.find(id).map(Vm::status);
     }
 
+    /** The running VM of that name (the HTTPS router's lookup: by name only, never by id). */
     public Optional<Vm> runningNamed(String name) {
         return registry.named(name).filter(vm -> vm.status() == Vm.Status.running);
     }
@@ -223,12 +230,60 @@ public final class VmManager {
 
     public void deleteTemplate(String name) throws VmException {
         snapshots.deleteTemplate(name);
+        warm.delete(name);
         events.publish("template.deleted", null, null, name);
+    }
+
+    /** Builds (or rebuilds) the template's warm state: a private VM booted, saved and frozen. */
+    public WarmState warm(String template) throws VmException {
+        try {
+            WarmState state = measured("warm", () -> warm.build(template));
+            warmFailedAt.remove(template);
+            events.publish("template.warmed", null, null, template);
+            return state;
+        } catch (VmException e) {
+            warmFailedAt.put(template, System.currentTimeMillis());
+            events.publish("template.warm_failed", null, null, template + ": " + e.code().key());
+            throw e;
+        }
+    }
+
+    /** The template's warm state as recorded (API: GET /templates), and whether it is current. */
+    public Optional<WarmView> warmState(String template) {
+        return warm.recorded(template).map(w -> new WarmView(w.builtAtMillis(), w.stateBytes(),
+                w.source().vcpuCount(), w.source().memSizeMib(), w.source().diskSizeGib(), !warm.stale(template)));
+    }
+
+    /** What the API shows of a template's warm state. */
+    public record WarmView(long builtAtMillis, long stateBytes, int vcpuCount, int memSizeMib, int diskSizeGib,
+                           boolean current) {
+    }
+
+    /**
+     * Keeps WARM_TEMPLATES warm (a thread of its own calls it): each template that exists and
+     * has no current state is built, one at a time; one that failed is tried again after ten
+     * minutes.
+     */
+    public void keepWarm() {
+        for (String template : config.warmTemplates()) {
+            Long failed = warmFailedAt.get(template);
+            if (!templates.exists(template) || !warm.stale(template)
+                    || failed != null && System.currentTimeMillis() - failed < WARM_RETRY) {
+                continue;
+            }
+            try {
+                LOG.info("warm state of {}: building (WARM_TEMPLATES)", template);
+                warm(template);
+            } catch (VmException e) {
+                // logged and published by the build; tried again later
+            }
+        }
     }
 
     /** At the daemon's start: re-attach, recover, reconcile; each VM it holds is an event. */
     public void recover() throws IOException, CommandException {
         recovery.recover();
+        warm.removePartial();
         events.publishAll(registry.list().stream()
                 .map(vm -> new EventLog.Draft("vm.recovered", vm.id(), vm.name(), vm.status().name())).toList());
     }

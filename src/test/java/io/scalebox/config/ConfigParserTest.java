@@ -73,9 +73,10 @@ class ConfigParserTest {
                 "BRIDGE_ADDRESS", "10.77.0.1/24", "PORT_MIN", "40000", "PORT_MAX", "40010",
                 "DEFAULT_VCPU_COUNT", "1", "DEFAULT_MEM_SIZE_MIB", "256", "MAX_VCPU_COUNT", "4",
                 "MAX_MEM_SIZE_MIB", "4096", "MAX_DISK_SIZE_GIB", "20", "PROTECTED_TEMPLATES", "a, b_2,c-3",
-                "AUTOSTART", "FALSE", "VM_STOP_TIMEOUT", "5", "LOG_LEVEL", "debug",
+                "WARM_TEMPLATES", "debian-base, b_2", "AUTOSTART", "FALSE", "VM_STOP_TIMEOUT", "5", "LOG_LEVEL", "debug",
                 "GUEST_EGRESS_ALLOW", "10.20.0.5/16, 192.0.2.7", "GUEST_EGRESS_DENY", "8.8.8.0/24", "GUEST_DNS", "1.1.1.1"));
         assertEquals(9090, c.apiPort());
+        assertEquals(List.of("debian-base", "b_2"), List.copyOf(c.warmTemplates()), "in the order given");
         assertEquals("127.0.0.1", c.apiBind());
         assertEquals(Path.of("/srv/sb/templates"), c.templatesDir());
         assertEquals(Path.of("/srv/k/vmlinux"), c.kernelPath());
@@ -131,6 +132,7 @@ class ConfigParserTest {
         "MAX_VCPU_COUNT|0", "MAX_VCPU_COUNT|257", "MAX_MEM_SIZE_MIB|127", "MAX_DISK_SIZE_GIB|0",
         "MAX_DISK_SIZE_GIB|65537",
         "PROTECTED_TEMPLATES|ok,../etc", "PROTECTED_TEMPLATES|a,,b", "PROTECTED_TEMPLATES|'a b'",
+        "WARM_TEMPLATES|debian-base,../x", "WARM_TEMPLATES|a,",
         "AUTOSTART|yes", "AUTOSTART|''",
         "GUEST_EGRESS_ALLOW|10.0.0.0/33", "GUEST_EGRESS_ALLOW|example.com", "GUEST_EGRESS_DENY|1.2.3.4/8,,",
         "GUEST_DNS|1.1.1.1,8.8.8.8,9.9.9.9", "GUEST_DNS|dns.example", "VM_STOP_TIMEOUT|0", "VM_STOP_TIMEOUT|3601", "VM_STOP_TIMEOUT|30s", "VM_STOP_TIMEOUT|''",

@@ -1,0 +1,97 @@
+package io.scalebox.guest;
+
+import io.scalebox.agent.AgentException;
+import io.scalebox.agent.GuestAgent;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What makes a clone of a warm template its own machine, given to it through its agent while
+ * its link is down: the kernel's random generator reseeded with the host's randomness (a clone
+ * starts with its template's pool), the clock, MAC, address, route and name servers' file
+ * (systemd-networkd's, where it runs), hostname, machine-id, an SSH host key made on the host
+ * ({@link HostKey}), and the caller's key. Everything travels in the script's environment (qemu-ga logs command lines,
+ * not environments).
+ */
+public record CloneIdentity(String mac, String address, int prefix, String gateway, String hostname,
+                            HostKey hostKey, String authorizedKey) {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /**
+     * The script. perl-base is essential in Debian: it does the two ioctls (RNDADDENTROPY with
+     * the host's bytes, then RNDRESEEDCRNG) that a shell cannot.
+     */
+    private static final String SCRIPT = """
+            set -eu
+            umask 077
+            perl -e 'open(my $f, "+<", "/dev/random") or exit 3; my $d = pack("H*", $ENV{SB_ENTROPY});
+                my $s = pack("ii", length($d) * 8, length($d)) . $d;
+                ioctl($f, 0x40085203, $s) or exit 4; ioctl($f, 0x5207, 0) or exit 5;' || exit 10
+            ip link set dev eth0 down
+            ip link set dev eth0 address "$SB_MAC"
+            ip addr flush dev eth0
+            ip addr add "$SB_IP/$SB_PREFIX" dev eth0
+            ip link set dev eth0 up
+            ip route replace default via "$SB_GW" dev eth0
+            ip neigh flush dev eth0 2>/dev/null || true
+            if [ -d /run/systemd/network ] && command -v networkctl >/dev/null; then
+                dns=$(cat /run/systemd/network/*.network 2>/dev/null | grep '^DNS=' | sort -u || true)
+                rm -f /run/systemd/network/*.network
+                printf '[Match]\\nName=eth0\\n\\n[Network]\\nAddress=%s/%s\\nGateway=%s\\n%s\\n' \\
+                    "$SB_IP" "$SB_PREFIX" "$SB_GW" "$dns" >/run/systemd/network/10-scalebox-eth0.network
+                chmod 0644 /run/systemd/network/10-scalebox-eth0.network
+                networkctl reload >/dev/null 2>&1 || true
+            fi
+            printf '%s' "$SB_HOSTNAME" >/proc/sys/kernel/hostname
+            printf '%s\\n' "$SB_HOSTNAME" >/etc/hostname
+            chmod 0644 /etc/hostname
+            printf '%s\\n' "$SB_MACHINE_ID" >/etc/machine-id
+            chmod 0444 /etc/machine-id
+            # One key, the host's; sshd skips the HostKey files that are gone.
+            rm -f /etc/ssh/ssh_host_*
+            printf '%s' "$SB_HOST_KEY" >/etc/ssh/ssh_host_ed25519_key
+            printf '%s\\n' "$SB_HOST_KEY_PUB" >/etc/ssh/ssh_host_ed25519_key.pub
+            chmod 0600 /etc/ssh/ssh_host_ed25519_key
+            chmod 0644 /etc/ssh/ssh_host_ed25519_key.pub
+            home=$(getent passwd user | cut -d: -f6)
+            mkdir -p "$home/.ssh"
+            printf '%s\\n' "$SB_AUTHORIZED_KEY" >"$home/.ssh/authorized_keys"
+            chown user:user "$home/.ssh" "$home/.ssh/authorized_keys"
+            chmod 0700 "$home/.ssh"
+            chmod 0600 "$home/.ssh/authorized_keys"
+            # sshd runs its new keys from the next connection on (SIGHUP: it execs itself again).
+            systemctl reload ssh 2>/dev/null || pkill -HUP -x sshd || true
+            """;
+
+    /** Sets the guest's clock, then gives it this identity; throws with the guest's words when it fails. */
+    public void apply(GuestAgent agent, Duration timeout) throws AgentException {
+        Instant now = Instant.now();
+        agent.setTime(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SB_ENTROPY", HexFormat.of().formatHex(bytes(64)));
+        env.put("SB_MAC", mac);
+        env.put("SB_IP", address);
+        env.put("SB_PREFIX", String.valueOf(prefix));
+        env.put("SB_GW", gateway);
+        env.put("SB_HOSTNAME", hostname);
+        env.put("SB_MACHINE_ID", HexFormat.of().formatHex(bytes(16)));
+        env.put("SB_HOST_KEY", hostKey.privateKey());
+        env.put("SB_HOST_KEY_PUB", hostKey.publicKey());
+        env.put("SB_AUTHORIZED_KEY", authorizedKey);
+        GuestScript.Result r = GuestScript.run(agent, SCRIPT, env, timeout);
+        if (!r.ok()) {
+            throw new AgentException(AgentException.Kind.FAILED, "the clone's identity could not be set (exit "
+                    + r.exitCode() + "): " + AgentException.quote(r.err()));
+        }
+    }
+
+    private static byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}
