@@ -4,6 +4,7 @@ import io.scalebox.config.Config;
 import io.scalebox.events.EventLog;
 import io.scalebox.https.VmHostnames;
 import io.scalebox.storage.TemplateStore;
+import io.scalebox.vm.TemplateManager;
 import io.scalebox.vm.VmManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,7 +49,7 @@ public final class TemplateResource {
                     if (!TemplateStore.NAME.matcher(name).matches()) {
                         throw ApiException.badRequest("invalid_template_name", "Invalid template name");
                     }
-                    manager.deleteTemplate(name);
+                    manager.templates().delete(name);
                     return Response.noContent();
                 }),
                 Route.authenticated("POST", "/templates/{name}/warm", r -> {
@@ -60,8 +61,7 @@ public final class TemplateResource {
                         throw new io.scalebox.vm.VmException(io.scalebox.vm.ErrorCode.TEMPLATE_NOT_FOUND,
                                 "Template not found");
                     }
-                    manager.warm(name);
-                    return Response.ok(Json.object("name", name, "warm", warmJson(name)));
+                    return Response.ok(Json.object("name", name, "warm", warmJson(manager.templates().warm(name))));
                 }).slowly(),
                 Route.open("GET", "/caddy/check", r -> Response.empty(allowed(r.query("domain")) ? 200 : 404)));
     }
@@ -90,10 +90,13 @@ public final class TemplateResource {
 
     /** A template's warm state (null without one): when, how large, for which shape, and whether current. */
     private Map<String, Object> warmJson(String template) {
-        return manager.warmState(template).map(w -> Json.object("built_at",
-                Json.time(java.time.Instant.ofEpochMilli(w.builtAtMillis())), "state_bytes", w.stateBytes(),
-                "vcpu_count", w.vcpuCount(), "mem_size_mib", w.memSizeMib(), "disk_size_gib", w.diskSizeGib(),
-                "current", w.current())).orElse(null);
+        return manager.templates().warmState(template).map(TemplateResource::warmJson).orElse(null);
+    }
+
+    private static Map<String, Object> warmJson(TemplateManager.WarmView w) {
+        return Json.object("built_at", Json.time(java.time.Instant.ofEpochMilli(w.builtAtMillis())),
+                "state_bytes", w.stateBytes(), "vcpu_count", w.vcpuCount(), "mem_size_mib", w.memSizeMib(),
+                "disk_size_gib", w.diskSizeGib(), "current", w.current());
     }
 
     /** The domain is {@code <vm name>.<BASE_DOMAIN>} of an existing VM. */

@@ -201,7 +201,7 @@ public final class Daemon {
             guard.scheduleWithFixedDelay(manager::repairFirewall, FIREWALL_CHECK.toSeconds(),
                     FIREWALL_CHECK.toSeconds(), TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager::capConsoleLogs, 1, 1, TimeUnit.SECONDS);
-            guard.scheduleWithFixedDelay(manager::noticeBaseBuild, 5, 5, TimeUnit.SECONDS);
+            guard.scheduleWithFixedDelay(manager.templates()::noticeBaseBuild, 5, 5, TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(forwarders::check, 5, 5, TimeUnit.SECONDS);
             // A VM whose hypervisor exits on its own is marked stopped (vm.crashed) within a second or two.
             crashWatch = scheduler("crash-watch");
@@ -214,7 +214,7 @@ public final class Daemon {
             // WARM_TEMPLATES: built after the start (never before /health answers), rebuilt when stale.
             if (!config.warmTemplates().isEmpty()) {
                 warmKeeper = scheduler("warm-keeper");
-                warmKeeper.scheduleWithFixedDelay(manager::keepWarm, 5, 60, TimeUnit.SECONDS);
+                warmKeeper.scheduleWithFixedDelay(manager.templates()::keepWarm, 5, 60, TimeUnit.SECONDS);
             }
         }
         // HTTPS: Caddy terminates TLS for *.BASE_DOMAIN and hands requests to the router, which picks the VM.

@@ -29,28 +29,23 @@ public final class VmManager {
     private final Snapshots snapshots;
     private final PausedVms paused;
     private final WarmTemplates warm;
-    private final Config config;
-    /** Templates of WARM_TEMPLATES whose build failed, and when: tried again after {@link #WARM_RETRY}. */
-    private final java.util.Map<String, Long> warmFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final long WARM_RETRY = java.time.Duration.ofMinutes(10).toMillis();
     private final Recovery recovery;
     private final ConsoleLogs consoles;
     private final EventLog events;
     private final Metrics metrics;
+    private final OperationMeter meter;
     private final VmStore store;
     private final TemplateStore templates;
-    /** debian-base's built_at when last looked (empty: not built). */
-    private Optional<String> baseBuild;
+    private final TemplateManager templateManager;
 
     public VmManager(Config config, Host host, VmStore store, TemplateStore templates, KernelStore kernels,
                      AddressPool addresses, PortPool ports, Supplier<List<String>> nameservers, EventLog events,
                      Metrics metrics) {
         this.events = events;
-        this.config = config;
         this.metrics = metrics;
+        this.meter = new OperationMeter(metrics);
         this.store = store;
         this.templates = templates;
-        this.baseBuild = baseBuild();
         agents = new io.scalebox.agent.Agents((vmId, state) -> {
             registry.touch(); // the VM's "agent" field changed
             if (state == io.scalebox.agent.AgentSession.State.ready) {
@@ -65,8 +60,14 @@ public final class VmManager {
                 metrics, new WarmCreate(host, store, machines, warm, agents, addresses, metrics));
         snapshots = new Snapshots(config, host, registry, templates, machines, budget);
         paused = new PausedVms(host, registry, store, machines, budget, agents);
+        templateManager = new TemplateManager(config, templates, snapshots, warm, events, meter);
         recovery = new Recovery(config, host, registry, store, templates, machines, lifecycle, addresses, ports,
                 metrics);
+    }
+
+    /** Template operations: delete, warm states, debian-base builds. */
+    public TemplateManager templates() {
+        return templateManager;
     }
 
     public List<Vm> list() {
@@ -123,31 +124,9 @@ public final class VmManager {
 
     // Every change of a VM or template is published here, once it happened (or failed), and measured.
 
-    /** An engine operation. */
-    @FunctionalInterface
-    private interface Operation<T> {
-        T run() throws VmException;
-    }
-
-    /** Runs {@code op}, counting it with its duration and, when it fails, its error code. */
-    private <T> T measured(String name, Operation<T> op) throws VmException {
-        long started = System.nanoTime();
-        try {
-            T result = op.run();
-            metrics.operation(name, System.nanoTime() - started, Optional.empty());
-            return result;
-        } catch (VmException e) {
-            metrics.operation(name, System.nanoTime() - started, Optional.of(e.code().key()));
-            throw e;
-        } catch (RuntimeException e) {
-            metrics.operation(name, System.nanoTime() - started, Optional.of("internal_error"));
-            throw e;
-        }
-    }
-
     public Vm create(CreateRequest request) throws VmException {
         try {
-            Vm vm = measured("create", () -> lifecycle.create(request));
+            Vm vm = meter.measured("create", () -> lifecycle.create(request));
             events.publish("vm.created", vm.id(), vm.name(), vm.template());
             return vm;
         } catch (VmException e) {
@@ -158,7 +137,7 @@ public final class VmManager {
 
     public Vm stop(String idOrName, boolean force) throws VmException {
         Vm before = registry.get(idOrName);
-        Vm after = measured("stop", () -> lifecycle.stop(idOrName, force));
+        Vm after = meter.measured("stop", () -> lifecycle.stop(idOrName, force));
         if (before.status() == Vm.Status.running) {
             events.publish("vm.stopped", after.id(), after.name(), force ? "forced" : null);
         }
@@ -168,7 +147,7 @@ public final class VmManager {
     public Vm start(String idOrName, boolean discardState) throws VmException {
         Vm before = registry.get(idOrName);
         try {
-            Vm after = measured("start", () -> lifecycle.start(idOrName, discardState));
+            Vm after = meter.measured("start", () -> lifecycle.start(idOrName, discardState));
             if (!after.process().equals(before.process())) {
                 events.publish("vm.started", after.id(), after.name(), null);
             }
@@ -182,7 +161,7 @@ public final class VmManager {
     public Vm pause(String idOrName) throws VmException {
         Vm before = registry.get(idOrName);
         try {
-            Vm after = measured("pause", () -> paused.pause(idOrName));
+            Vm after = meter.measured("pause", () -> paused.pause(idOrName));
             if (before.status() != Vm.Status.paused) {
                 events.publish("vm.paused", after.id(), after.name(), String.valueOf(after.saved().orElseThrow().bytes()));
             }
@@ -196,7 +175,7 @@ public final class VmManager {
     public Vm resume(String idOrName) throws VmException {
         Vm before = registry.get(idOrName);
         try {
-            Vm after = measured("resume", () -> paused.resume(idOrName));
+            Vm after = meter.measured("resume", () -> paused.resume(idOrName));
             if (before.status() == Vm.Status.paused) {
                 events.publish("vm.resumed", after.id(), after.name(), null);
             }
@@ -209,7 +188,7 @@ public final class VmManager {
 
     public void delete(String idOrName) throws VmException {
         Vm vm = registry.get(idOrName);
-        measured("delete", () -> {
+        meter.measured("delete", () -> {
             lifecycle.delete(idOrName);
             return vm;
         });
@@ -219,64 +198,12 @@ public final class VmManager {
     public Snapshot snapshot(String idOrName, String template) throws VmException {
         Vm vm = registry.get(idOrName);
         try {
-            Snapshot s = measured("snapshot", () -> snapshots.snapshot(idOrName, template));
+            Snapshot s = meter.measured("snapshot", () -> snapshots.snapshot(idOrName, template));
             events.publish("snapshot.created", vm.id(), vm.name(), template);
             return s;
         } catch (VmException e) {
             events.publish("snapshot.failed", vm.id(), vm.name(), e.code().key());
             throw e;
-        }
-    }
-
-    public void deleteTemplate(String name) throws VmException {
-        snapshots.deleteTemplate(name);
-        warm.delete(name);
-        events.publish("template.deleted", null, null, name);
-    }
-
-    /** Builds (or rebuilds) the template's warm state: a private VM booted, saved and frozen. */
-    public WarmState warm(String template) throws VmException {
-        try {
-            WarmState state = measured("warm", () -> warm.build(template));
-            warmFailedAt.remove(template);
-            events.publish("template.warmed", null, null, template);
-            return state;
-        } catch (VmException e) {
-            warmFailedAt.put(template, System.currentTimeMillis());
-            events.publish("template.warm_failed", null, null, template + ": " + e.code().key());
-            throw e;
-        }
-    }
-
-    /** The template's warm state as recorded (API: GET /templates), and whether it is current. */
-    public Optional<WarmView> warmState(String template) {
-        return warm.recorded(template).map(w -> new WarmView(w.builtAtMillis(), w.stateBytes(),
-                w.source().vcpuCount(), w.source().memSizeMib(), w.source().diskSizeGib(), !warm.stale(template)));
-    }
-
-    /** What the API shows of a template's warm state. */
-    public record WarmView(long builtAtMillis, long stateBytes, int vcpuCount, int memSizeMib, int diskSizeGib,
-                           boolean current) {
-    }
-
-    /**
-     * Keeps WARM_TEMPLATES warm (a thread of its own calls it): each template that exists and
-     * has no current state is built, one at a time; one that failed is tried again after ten
-     * minutes.
-     */
-    public void keepWarm() {
-        for (String template : config.warmTemplates()) {
-            Long failed = warmFailedAt.get(template);
-            if (!templates.exists(template) || !warm.stale(template)
-                    || failed != null && System.currentTimeMillis() - failed < WARM_RETRY) {
-                continue;
-            }
-            try {
-                LOG.info("warm state of {}: building (WARM_TEMPLATES)", template);
-                warm(template);
-            } catch (VmException e) {
-                // logged and published by the build; tried again later
-            }
         }
     }
 
@@ -337,23 +264,6 @@ public final class VmManager {
         }
     }
 
-    /**
-     * Publishes {@code template.built} when debian-base appears or is rebuilt: the build runs
-     * outside the daemon (a oneshot unit, the CLI), so the daemon looks every few seconds.
-     */
-    public void noticeBaseBuild() {
-        Optional<String> now = baseBuild();
-        if (now.isPresent() && !now.equals(baseBuild)) {
-            events.publish("template.built", null, null, Config.BASE_TEMPLATE);
-        }
-        baseBuild = now;
-    }
-
-    private Optional<String> baseBuild() {
-        return templates.exists(Config.BASE_TEMPLATE)
-                ? Optional.of(templates.metadata(Config.BASE_TEMPLATE).getOrDefault("built_at", "unknown"))
-                : Optional.empty();
-    }
 
     /** Keeps every VM's console log under the cap (the daemon calls it every second). */
     public void capConsoleLogs() {

@@ -164,16 +164,16 @@ class LifecycleTest extends EngineTest {
     void aNewOrRebuiltBaseTemplateIsAnEvent() throws Exception {
         Files.delete(data.resolve("templates/debian-base.ext4"));
         VmManager m = engine();
-        m.noticeBaseBuild();
+        m.templates().noticeBaseBuild();
         Files.write(data.resolve("templates/debian-base.ext4"), new byte[64 * 1024]);
         Files.writeString(data.resolve("templates/debian-base.json"), "{\"built_at\":\"2026-12-01T10:00:00Z\"}");
-        m.noticeBaseBuild();
-        m.noticeBaseBuild();
+        m.templates().noticeBaseBuild();
+        m.templates().noticeBaseBuild();
         Files.writeString(data.resolve("templates/debian-base.json"), "{\"built_at\":\"2026-12-02T10:00:00Z\"}");
-        m.noticeBaseBuild();
+        m.templates().noticeBaseBuild();
         assertEquals(List.of("template.built", "template.built"), events.since(0).stream()
                 .map(io.scalebox.events.Event::type).toList(), "built, then rebuilt; nothing in between");
-        engine().noticeBaseBuild();
+        engine().templates().noticeBaseBuild();
         assertEquals(2, events.since(0).size(), "what was there when the daemon started is no event");
     }
 

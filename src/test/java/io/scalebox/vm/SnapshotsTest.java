@@ -64,10 +64,10 @@ class SnapshotsTest extends EngineTest {
         VmManager m = engine();
         m.create(request("alpha"));
         m.snapshot("alpha", "mine");
-        m.deleteTemplate("mine");
+        m.templates().delete("mine");
         assertFalse(templates.exists("mine"));
-        assertReason(VmException.Reason.NOT_FOUND, () -> m.deleteTemplate("mine"));
-        assertReason(VmException.Reason.FORBIDDEN, () -> m.deleteTemplate("debian-base"));
+        assertReason(VmException.Reason.NOT_FOUND, () -> m.templates().delete("mine"));
+        assertReason(VmException.Reason.FORBIDDEN, () -> m.templates().delete("debian-base"));
     }
 
     @Test

@@ -21,7 +21,7 @@ class WarmTemplatesTest extends EngineTest {
     @Test
     void aBuildWhoseGuestNeverAnswersFailsAndLeavesNothing() throws Exception {
         VmManager m = engine();
-        VmException e = assertThrows(VmException.class, () -> m.warm("debian-base"));
+        VmException e = assertThrows(VmException.class, () -> m.templates().warm("debian-base"));
         assertEquals(ErrorCode.WARM_FAILED, e.code());
         assertTrue(e.getMessage().contains("agent"), e.getMessage());
         assertTrue(fake.live.isEmpty(), "the builder's hypervisor is stopped");
@@ -31,7 +31,7 @@ class WarmTemplatesTest extends EngineTest {
         }
         assertFalse(Files.exists(data.resolve("warm/debian-base")));
         assertFalse(Files.exists(data.resolve("warm/debian-base.build")));
-        assertEquals(Optional.empty(), m.warmState("debian-base"));
+        assertEquals(Optional.empty(), m.templates().warmState("debian-base"));
         assertEquals(1, metrics.operations("warm", "failed"));
         for (String name : java.util.List.of("a", "b", "c", "d", "e")) {
             m.create(request(name)); // the bridge's /29 has five VM addresses: the builder's came back
@@ -42,7 +42,7 @@ class WarmTemplatesTest extends EngineTest {
     void aRestoreThatCannotFinishFallsBackToABootAndLeavesNothingOfItself() throws Exception {
         VmManager m = engine();
         writeWarmState(1, 256, 1);
-        assertTrue(m.warmState("debian-base").orElseThrow().current());
+        assertTrue(m.templates().warmState("debian-base").orElseThrow().current());
         Vm vm = m.create(request("alpha"));
         assertTrue(fake.calls.contains("link down " + vm.id()), "the clone was restored with its link down");
         assertEquals(Vm.Status.running, vm.status());
@@ -56,13 +56,13 @@ class WarmTemplatesTest extends EngineTest {
     void aStateOfAnotherShapeOrAnOlderTemplateIsNotRestoredFrom() throws Exception {
         VmManager m = engine();
         writeWarmState(2, 256, 1); // another vCPU count than the default
-        assertFalse(m.warmState("debian-base").orElseThrow().current());
+        assertFalse(m.templates().warmState("debian-base").orElseThrow().current());
         Vm vm = m.create(request("alpha"));
         assertFalse(fake.calls.contains("link down " + vm.id()), "booted, no restore tried");
         writeWarmState(1, 256, 1);
         Files.setLastModifiedTime(data.resolve("templates/debian-base.ext4"),
                 java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
-        assertFalse(m.warmState("debian-base").orElseThrow().current(), "the template changed since");
+        assertFalse(m.templates().warmState("debian-base").orElseThrow().current(), "the template changed since");
         Vm beta = m.create(request("beta"));
         assertFalse(fake.calls.contains("link down " + beta.id()));
         assertEquals(0, metrics.warmCreates("fell_back"));
@@ -75,7 +75,7 @@ class WarmTemplatesTest extends EngineTest {
         Path dir = data.resolve("warm/other");
         Files.createDirectories(dir.resolve("state"));
         Files.write(dir.resolve("disk.ext4"), new byte[1024]);
-        m.deleteTemplate("other");
+        m.templates().delete("other");
         assertFalse(Files.exists(dir));
     }
 
