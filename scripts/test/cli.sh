@@ -55,7 +55,7 @@ echo "cli: help and usage errors"
 sb; expect "no command: usage error (2)" 2 "no command given"
 sb help; expect "help lists the commands" 0 "vm create"
 for c in login logout "config show" status "vm list" "vm create" "vm get" "vm delete" "vm snapshot" \
-    "vm stop" "vm start" "vm wait" "template list" "template delete" "template build" connect run exec cp ls version; do
+    "vm stop" "vm start" "vm pause" "vm resume" "vm wait" "template list" "template delete" "template warm" "template build" connect run exec cp ls version; do
     # shellcheck disable=SC2086
     sb $c --help; expect "$c --help" 0 "Usage: scalebox $c"
 done
@@ -200,6 +200,12 @@ sb vm stop --force clib; expect "vm stop --force" 0 "is stopped"
 check "--force: the guest was not asked (forced on request)" grep -q "stopped (forced on request)" "$WORK/daemon.log"
 sb vm start --force clib; expect "vm start --force is a usage error (2)" 2 "unknown option '--force'"
 sb vm start clib; expect "vm start after --force" 0 "is running"
+sb vm pause clib; expect "vm pause" 0 "is paused"
+sb vm start clib; expect "vm start of a paused VM: 409 (4)" 4 "vm_paused"
+sb vm resume clib; expect "vm resume" 0 "is running"
+sb vm resume clib; expect "vm resume of a running VM changes nothing" 0 "is running"
+sb vm pause clib; expect "vm pause again" 0 "is paused"
+sb vm start --discard-state clib; expect "vm start --discard-state boots it" 0 "is running"
 
 sb run clia -- sh -c 'echo snapped >/home/user/mark && sync'
 sb vm snapshot clia cli-snap; expect "vm snapshot" 0 "template cli-snap created"
@@ -212,6 +218,8 @@ sb run clic -- cat /home/user/mark; check_eq "the snapshot VM has the file" snap
 
 sb template delete debian-base; expect "template delete protected: 403 (4)" 4 "protected"
 sb template delete no-such; expect "template delete unknown: 404 (4)" 4 "Template not found"
+sb template warm no-such; expect "template warm unknown: 404 (4)" 4 "Template not found"
+sb template warm; expect "template warm without a name: usage error (2)" 2 "takes <NAME>"
 sb vm delete clia clic nope; expect "vm delete with one unknown: exit 4" 4 "nope: VM not found"
 sb vm list --names; check_eq "the known ones were deleted" "clib" "$(out)"
 sb template delete cli-snap; expect "template delete" 0 "deleted template cli-snap"
