@@ -134,7 +134,7 @@ public final class FakeFirecracker {
         } else if (fault.equals(step)) {
             respond(out, 400, "fault injected at " + step);
         } else {
-            respond(out, 204, null);
+            // What Firecracker does before it answers: the answer means it is done.
             if (step.equals("PUT /snapshot/create")) {
                 snapshots.write(JsonParser.parseString(body).getAsJsonObject(), vsockPath);
             }
@@ -146,6 +146,7 @@ public final class FakeFirecracker {
                 FakeVsock.serve(jail.map(j -> j.resolve(vsockPath.substring(1))).orElse(Path.of(vsockPath)), AGENT_PORT);
             }
             guestRebooted = step.equals("PUT /actions") && body.contains("\"SendCtrlAltDel\"");
+            respond(out, 204, null);
         }
     }
 

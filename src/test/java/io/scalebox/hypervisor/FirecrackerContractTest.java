@@ -146,6 +146,19 @@ class FirecrackerContractTest {
     }
 
     @Test
+    void aCloneLoadsAnotherVmsStateWithItsOwnTapAndOnlyUnderTheJailer() throws Exception {
+        started = firecracker.start(spec);
+        Path state = Files.createDirectories(vmDir.resolve("state"));
+        firecracker.save(spec, started, state);
+        // Without the jail, the snapshot names the builder's disk by its host path: refused.
+        HypervisorException e = assertThrows(HypervisorException.class, () -> firecracker.restoreClone(spec, state));
+        assertTrue(e.getMessage().contains("jailer"), e.getMessage());
+        // The request a clone sends (checked against the swagger by the fake): the TAP overridden.
+        started = null;
+        firecracker.setLink(spec, true); // no link control in Firecracker: nothing is sent
+    }
+
+    @Test
     void aSnapshotFileThatIsALinkIsNotTaken() throws Exception {
         Path state = Files.createDirectories(vmDir.resolve("state"));
         Files.writeString(ctl.resolve(FirecrackerState.VMSTATE), "vmstate");
@@ -185,12 +198,7 @@ class FirecrackerContractTest {
     @Test
     void underTheJailerTheVmIsConfiguredWithPathsInsideTheJail() throws Exception {
         Path jailerBin = launcher(tmp.resolve("jailer"), FakeJailer.class);
-        Path kernel = Files.writeString(tmp.resolve("vmlinux"), "kernel");
-        Path initrd = Files.writeString(tmp.resolve("initrd.img"), "initrd");
-        Files.writeString(vmDir.resolve("rootfs.ext4"), "disk");
-        VmSpec jailedSpec = new VmSpec(spec.id(), spec.hostname(), vmDir, kernel, Optional.of(initrd),
-                vmDir.resolve("rootfs.ext4"), spec.tap(), spec.mac(), spec.guestAddress(), spec.gateway(),
-                spec.netmask(), spec.nameservers(), 2, 512);
+        VmSpec jailedSpec = jailedSpec();
         Jailer jailer = new Jailer(jailerBin, tmp.resolve("firecracker"), "64055", "64055");
         FirecrackerHypervisor jailed = new FirecrackerHypervisor(tmp.resolve("firecracker"), Optional.of(jailer),
                 launcher);
@@ -216,6 +224,35 @@ class FirecrackerContractTest {
         GuestShutdown.Outcome outcome = launcher.powerOff(started, () -> firecracker.requestPowerOff(jailedSpec));
         assertTrue(outcome.clean(), outcome.describe(spec.id()));
         assertFalse(started.alive());
+    }
+
+    /** A VM of its own files (kernel, initrd, disk) for the jailer's tests. */
+    private VmSpec jailedSpec() throws IOException {
+        Path kernel = Files.writeString(tmp.resolve("vmlinux"), "kernel");
+        Path initrd = Files.writeString(tmp.resolve("initrd.img"), "initrd");
+        Files.writeString(vmDir.resolve("rootfs.ext4"), "disk");
+        return new VmSpec(spec.id(), spec.hostname(), vmDir, kernel, Optional.of(initrd),
+                vmDir.resolve("rootfs.ext4"), spec.tap(), spec.mac(), spec.guestAddress(), spec.gateway(),
+                spec.netmask(), spec.nameservers(), 2, 512);
+    }
+
+    @Test
+    void underTheJailerACloneLoadsTheStateWithItsOwnTap() throws Exception {
+        VmSpec jailedSpec = jailedSpec();
+        FirecrackerHypervisor jailed = new FirecrackerHypervisor(tmp.resolve("firecracker"), Optional.of(
+                new Jailer(launcher(tmp.resolve("jailer"), FakeJailer.class), tmp.resolve("firecracker"), "64055",
+                        "64055")), launcher);
+        started = jailed.start(jailedSpec);
+        Path state = Files.createDirectories(vmDir.resolve("state"));
+        jailed.save(jailedSpec, started, state);
+        started = jailed.restoreClone(jailedSpec, state);
+        Path root = vmDir.resolve("jail/firecracker/" + spec.id() + "/root");
+        List<String> log = Files.readAllLines(root.resolve("fake-requests.log"));
+        assertEquals(List.of(), log.stream().filter(l -> l.startsWith("VIOLATION")).toList());
+        String load = log.get(log.size() - 1);
+        assertTrue(load.startsWith("PUT /snapshot/load ") && load.contains("\"network_overrides\":[{\"iface_id\":\"eth0\","
+                + "\"host_dev_name\":\"" + spec.tap() + "\"}]"), load);
+        assertTrue(started.alive());
     }
 
     @Test
