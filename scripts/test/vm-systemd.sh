@@ -160,6 +160,15 @@ check "SSH again" wait_for 120 ssh_ready "$PORT"
 vmssh "$PORT" 'sudo rm /etc/scalebox-test/ignore-power-button && sync' 2>/dev/null
 check_eq "stop --force 200" "200 stopped" "$(api POST /vms/unit/stop '{"force":true}') $(field .status)"
 check_eq "start 200" "200 running" "$(api POST /vms/unit/start) $(field .status)"
+echo "vm-systemd: a paused VM across the upgrade and the reboot"
+check_eq "create sleeper" 201 "$(api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"sleeper\"}")"
+S_ID=$(field .id); S_PORT=$(field .ssh_port)
+check "sleeper: SSH" wait_for 120 ssh_ready "$S_PORT"
+# /run is memory only: it comes back with a resume, never with a boot (not /dev/shm: logind
+# empties a user's share of it when the user's last session ends).
+vmssh "$S_PORT" 'echo only-in-memory | sudo tee /run/sleeper-mark >/dev/null'
+check_eq "sleeper: pause" "200 paused" "$(api POST /vms/sleeper/pause) $(field .status)"
+check_eq "sleeper: its unit has ended" inactive "$(ct systemctl is-active "scalebox-vm-$S_ID.service")"
 echo "vm-systemd: upgrade with a running VM"
 check "SSH before the upgrade" wait_for 120 ssh_ready "$PORT"
 PID=$(ct systemctl show -p MainPID --value "$UNIT")
@@ -176,6 +185,11 @@ check_eq "VM kept running through the upgrade" "$PID" "$(ct systemctl show -p Ma
 check_eq "same id, name and port" "200 $ID unit $PORT" "$(api GET /vms/unit) $(field .id) $(field .name) $(field .ssh_port)"
 check "SSH after the upgrade" wait_for 30 ssh_ready "$PORT"
 
+check_eq "sleeper: still paused after the upgrade" "200 paused" "$(api GET /vms/sleeper) $(field .status)"
+check_eq "sleeper: resume after the upgrade" "200 running" "$(api POST /vms/sleeper/resume) $(field .status)"
+check_eq "sleeper: what it had in memory is there" only-in-memory "$(vmssh "$S_PORT" cat /run/sleeper-mark)"
+check_eq "sleeper: pause before the reboot" "200 paused" "$(api POST /vms/sleeper/pause) $(field .status)"
+
 echo "vm-systemd: reboot"
 vmssh "$PORT" 'echo unsynced-reboot >/home/user/unsynced'
 CLEAN=$(clean_stops)
@@ -190,6 +204,11 @@ check "SSH after the reboot" wait_for 120 ssh_ready "$PORT"
 check_eq "file written before the upgrade is there" before-upgrade "$(vmssh "$PORT" cat /home/user/marker)"
 check_eq "file written without sync before the reboot is there" unsynced-reboot "$(vmssh "$PORT" cat /home/user/unsynced)"
 check_eq "journal: the guest powered off by itself at the reboot" $((CLEAN + 1)) "$(clean_stops)"
+
+check_eq "sleeper: still paused after the reboot (no AUTOSTART for it)" "200 paused" "$(api GET /vms/sleeper) $(field .status)"
+check_eq "sleeper: resume after the reboot" "200 running" "$(api POST /vms/sleeper/resume) $(field .status)"
+check_eq "sleeper: what it had in memory is there" only-in-memory "$(vmssh "$S_PORT" cat /run/sleeper-mark)"
+check_eq "sleeper: delete" 204 "$(api DELETE /vms/sleeper)"
 
 echo "vm-systemd: remove and reinstall"
 vmssh "$PORT" 'echo unsynced-remove >/home/user/unsynced'
