@@ -43,6 +43,11 @@ enum CreatePhase {
             return next;
         }
 
+        /** Milliseconds spent in {@code p} so far (a phase being timed counts once left). */
+        long millis(CreatePhase p) {
+            return nanos[p.ordinal()] / 1_000_000;
+        }
+
         void record(Metrics metrics) {
             enter(current);
             for (CreatePhase p : values()) {

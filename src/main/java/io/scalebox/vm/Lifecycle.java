@@ -111,8 +111,9 @@ final class Lifecycle {
             rollback.commit();
             clock.record(metrics);
             LOG.info("{}: created {} from {}{} (port {}, {} vCPU, {} MiB, {} GiB)", vm.id(), vm.name(),
-                    vm.template(), restored.isPresent() ? "'s warm state" : "", vm.sshPort(), vm.vcpuCount(),
-                    vm.memSizeMib(), diskGib);
+                    vm.template(), restored.isPresent() ? "'s warm state in " + clock.millis(CreatePhase.RESTORE)
+                            + " ms, its identity in " + clock.millis(CreatePhase.IDENTITY) + " ms" : "",
+                    vm.sshPort(), vm.vcpuCount(), vm.memSizeMib(), diskGib);
             return running;
         } catch (HypervisorException e) {
             throw failed(vm, rollback, "Failed to start VM", ErrorCode.HYPERVISOR_FAILED, e);
