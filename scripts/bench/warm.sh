@@ -22,7 +22,8 @@ SCALEBOX_BASE_PACKAGES=$ROOT/scripts/debian-base.packages "$WORK/bin/scalebox" t
     || { tail "$WORK/build.log"; exit 1; }
 ENGINE_KERNEL=$BUILT/kernel/vmlinux ENGINE_INITRD=$BUILT/kernel/initrd.img
 ENGINE_BASE=$BUILT/templates/debian-base.ext4
-ENGINE_CONFIG="DEFAULT_MEM_SIZE_MIB=1024"
+ENGINE_CONFIG="DEFAULT_MEM_SIZE_MIB=1024
+LOG_LEVEL=debug"
 engine_start >/dev/null || exit 1
 
 # create_to_ssh: ms from POST /vms to the first SSH command that succeeds; the VM is deleted after.
@@ -59,6 +60,7 @@ echo "restored (warm) create -> first SSH command: median $(echo "$warm" | media
 echo "restored creates' phases, mean of $RUNS: clone $(( ($(phase_sum clone) - clone0) / RUNS )) ms," \
     "restore $(( ($(phase_sum restore) - restore0) / RUNS )) ms, identity $(( ($(phase_sum identity) - identity0) / RUNS )) ms"
 grep -c "from debian-base's warm state" "$WORK/daemon.log" | sed 's/^/restored creates in the log: /'
+grep -E "agent answered in|identity given" "$WORK/daemon.log" | sed 's/^[^ ]* [A-Z]* *//' | tail -n 6
 
 api POST /vms "{\"template\":\"debian-base\",\"ssh_public_key\":\"$KEY\",\"name\":\"sleeper\"}" >/dev/null
 port=$(field .ssh_port)

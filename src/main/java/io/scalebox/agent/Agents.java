@@ -60,6 +60,7 @@ public final class Agents {
      */
     public AgentSession ready(String vmId, Duration patience) throws AgentException {
         long end = System.nanoTime() + patience.toNanos();
+        long pause = 25; // a restored guest answers at once, a booting one in seconds: look soon, then less often
         while (true) {
             AgentSession s = sessions.get(vmId);
             if (s == null) {
@@ -78,7 +79,8 @@ public final class Agents {
                 throw new AgentException(AgentException.Kind.UNAVAILABLE,
                         "the VM's agent has not answered (still booting, or an image without qemu-guest-agent)");
             }
-            sleep(250);
+            sleep(pause);
+            pause = Math.min(pause * 2, 250);
         }
     }
 

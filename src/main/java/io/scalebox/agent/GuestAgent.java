@@ -108,6 +108,19 @@ public final class GuestAgent {
         session.call("guest-file-close", a, CALL);
     }
 
+    /** {@code guest-get-time}: the guest's clock in nanoseconds since the epoch (its word: it sets only itself by it). */
+    public long getTime() throws AgentException {
+        com.google.gson.JsonElement r = session.call("guest-get-time", null, CALL);
+        if (r == null || !r.isJsonPrimitive() || !r.getAsJsonPrimitive().isNumber()) {
+            throw bad("guest-get-time: the answer is not a number");
+        }
+        try {
+            return r.getAsJsonPrimitive().getAsBigDecimal().longValueExact();
+        } catch (ArithmeticException e) {
+            throw bad("guest-get-time: the answer is not a whole number of nanoseconds");
+        }
+    }
+
     /** {@code guest-set-time} to the host's clock, in nanoseconds since the epoch. */
     public void setTime(long epochNanos) throws AgentException {
         JsonObject a = new JsonObject();

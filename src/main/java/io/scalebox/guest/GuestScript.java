@@ -17,6 +17,8 @@ final class GuestScript {
     /** The environment every script starts with (qemu-ga gives it no other). */
     static final String PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final long POLL_MILLIS = 20;
+    /** Scripts are short (a create waits for the clone's identity): its end is seen within 50 ms. */
+    private static final long MAX_POLL_MILLIS = 50;
 
     private GuestScript() {
     }
@@ -30,9 +32,18 @@ final class GuestScript {
 
     /** Runs {@code script} with {@code env} and waits for it, at most {@code timeout}. */
     static Result run(GuestAgent agent, String script, Map<String, String> env, Duration timeout) throws AgentException {
+        return await(agent, start(agent, script, env), timeout);
+    }
+
+    /** Starts {@code script} with {@code env}; returns its guest pid (for {@link #await}). */
+    static long start(GuestAgent agent, String script, Map<String, String> env) throws AgentException {
         List<String> vars = new ArrayList<>(List.of(PATH, "LC_ALL=C"));
         env.forEach((k, v) -> vars.add(k + "=" + v));
-        long pid = agent.exec("/bin/sh", List.of("-c", script), vars, true);
+        return agent.exec("/bin/sh", List.of("-c", script), vars, true);
+    }
+
+    /** Waits for a script {@link #start}ed, at most {@code timeout}. */
+    static Result await(GuestAgent agent, long pid, Duration timeout) throws AgentException {
         long end = System.nanoTime() + timeout.toNanos();
         long wait = POLL_MILLIS;
         while (true) {
@@ -45,7 +56,7 @@ final class GuestScript {
                         + timeout.toSeconds() + " s");
             }
             sleep(wait);
-            wait = Math.min(wait * 2, 200);
+            wait = Math.min(wait * 2, MAX_POLL_MILLIS);
         }
     }
 

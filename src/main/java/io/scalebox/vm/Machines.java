@@ -49,33 +49,23 @@ final class Machines {
         this.nameservers = nameservers;
     }
 
+    /** How a VM's hypervisor process comes to be: booted, or loaded from a saved state. */
+    @FunctionalInterface
+    private interface Launch {
+        VmProcess start(VmSpec spec) throws HypervisorException;
+    }
+
     /** TAP, hypervisor and proxy for a VM whose disk is ready, each with its undo. Returns it running. */
     Vm boot(Vm vm, Rollback rollback) throws CommandException, HypervisorException, IOException {
-        host.taps().createTap(vm.tap());
-        rollback.add(() -> host.taps().deleteTap(vm.tap()));
-        host.faults().reach("create:tap");
-        VmProcess process = host.hypervisor().start(spec(vm));
-        rollback.add(() -> host.processes().stop(process));
-        host.faults().reach("create:hypervisor");
-        attachProxy(vm);
-        rollback.add(() -> closeProxy(vm.id()));
-        attachAgent(vm);
-        rollback.add(() -> agents.detach(vm.id()));
-        return vm.running(process);
+        return run(vm, rollback, host.hypervisor()::start, true);
     }
 
     /**
      * A VM of nobody's (a warm template's builder): TAP and hypervisor, and its agent; no port,
      * and no firewall rules name it, so every frame of its TAP is dropped. Returns its process.
      */
-    VmProcess bootPrivate(Vm vm, Rollback rollback) throws CommandException, HypervisorException {
-        host.taps().createTap(vm.tap());
-        rollback.add(() -> host.taps().deleteTap(vm.tap()));
-        VmProcess process = host.hypervisor().start(spec(vm));
-        rollback.add(() -> host.processes().stop(process));
-        attachAgent(vm);
-        rollback.add(() -> agents.detach(vm.id()));
-        return process;
+    VmProcess bootPrivate(Vm vm, Rollback rollback) throws CommandException, HypervisorException, IOException {
+        return run(vm, rollback, host.hypervisor()::start, false).process().orElseThrow();
     }
 
     /**
@@ -84,15 +74,12 @@ final class Machines {
      */
     Vm restoreClone(Vm vm, Path stateDir, Rollback rollback) throws CommandException, HypervisorException,
             IOException {
-        host.taps().createTap(vm.tap());
-        rollback.add(() -> host.taps().deleteTap(vm.tap()));
-        VmProcess process = host.hypervisor().restoreClone(spec(vm), stateDir);
-        rollback.add(() -> host.processes().stop(process));
-        attachProxy(vm);
-        rollback.add(() -> closeProxy(vm.id()));
-        attachAgent(vm);
-        rollback.add(() -> agents.detach(vm.id()));
-        return vm.running(process);
+        return run(vm, rollback, spec -> host.hypervisor().restoreClone(spec, stateDir), true);
+    }
+
+    /** A paused VM's TAP, its hypervisor loaded from {@code stateDir}, port and agent, each with its undo. */
+    Vm restore(Vm vm, Path stateDir, Rollback rollback) throws CommandException, HypervisorException, IOException {
+        return run(vm, rollback, spec -> host.hypervisor().restore(spec, stateDir), true);
     }
 
     /** A clone with its own identity now: its frames may reach the bridge (its rules name it). */
@@ -100,14 +87,18 @@ final class Machines {
         host.hypervisor().setLink(spec(vm), true);
     }
 
-    /** A paused VM's TAP, its hypervisor loaded from {@code stateDir}, port and agent, each with its undo. */
-    Vm restore(Vm vm, Path stateDir, Rollback rollback) throws CommandException, HypervisorException, IOException {
+    private Vm run(Vm vm, Rollback rollback, Launch launch, boolean port) throws CommandException,
+            HypervisorException, IOException {
         host.taps().createTap(vm.tap());
         rollback.add(() -> host.taps().deleteTap(vm.tap()));
-        VmProcess process = host.hypervisor().restore(spec(vm), stateDir);
+        host.faults().reach("create:tap");
+        VmProcess process = launch.start(spec(vm));
         rollback.add(() -> host.processes().stop(process));
-        attachProxy(vm);
-        rollback.add(() -> closeProxy(vm.id()));
+        host.faults().reach("create:hypervisor");
+        if (port) {
+            attachProxy(vm);
+            rollback.add(() -> closeProxy(vm.id()));
+        }
         attachAgent(vm);
         rollback.add(() -> agents.detach(vm.id()));
         return vm.running(process);

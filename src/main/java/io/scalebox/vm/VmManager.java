@@ -145,43 +145,37 @@ public final class VmManager {
     }
 
     public Vm start(String idOrName, boolean discardState) throws VmException {
-        Vm before = registry.get(idOrName);
-        try {
-            Vm after = meter.measured("start", () -> lifecycle.start(idOrName, discardState));
-            if (!after.process().equals(before.process())) {
-                events.publish("vm.started", after.id(), after.name(), null);
-            }
-            return after;
-        } catch (VmException e) {
-            events.publish("vm.start_failed", before.id(), before.name(), e.code().key());
-            throw e;
-        }
+        return transition("start", "vm.started", idOrName, () -> lifecycle.start(idOrName, discardState),
+                (before, after) -> !after.process().equals(before.process()), after -> null);
     }
 
     public Vm pause(String idOrName) throws VmException {
-        Vm before = registry.get(idOrName);
-        try {
-            Vm after = meter.measured("pause", () -> paused.pause(idOrName));
-            if (before.status() != Vm.Status.paused) {
-                events.publish("vm.paused", after.id(), after.name(), String.valueOf(after.saved().orElseThrow().bytes()));
-            }
-            return after;
-        } catch (VmException e) {
-            events.publish("vm.pause_failed", before.id(), before.name(), e.code().key());
-            throw e;
-        }
+        return transition("pause", "vm.paused", idOrName, () -> paused.pause(idOrName),
+                (before, after) -> before.status() != Vm.Status.paused,
+                after -> String.valueOf(after.saved().orElseThrow().bytes()));
     }
 
     public Vm resume(String idOrName) throws VmException {
+        return transition("resume", "vm.resumed", idOrName, () -> paused.resume(idOrName),
+                (before, after) -> before.status() == Vm.Status.paused, after -> null);
+    }
+
+    /**
+     * A measured operation on one VM: {@code event} when it changed the VM (with {@code detail}),
+     * {@code vm.<operation>_failed} with the error code when it failed.
+     */
+    private Vm transition(String operation, String event, String idOrName, OperationMeter.Operation<Vm> op,
+                          java.util.function.BiPredicate<Vm, Vm> changed,
+                          java.util.function.Function<Vm, String> detail) throws VmException {
         Vm before = registry.get(idOrName);
         try {
-            Vm after = meter.measured("resume", () -> paused.resume(idOrName));
-            if (before.status() == Vm.Status.paused) {
-                events.publish("vm.resumed", after.id(), after.name(), null);
+            Vm after = meter.measured(operation, op);
+            if (changed.test(before, after)) {
+                events.publish(event, after.id(), after.name(), detail.apply(after));
             }
             return after;
         } catch (VmException e) {
-            events.publish("vm.resume_failed", before.id(), before.name(), e.code().key());
+            events.publish("vm." + operation + "_failed", before.id(), before.name(), e.code().key());
             throw e;
         }
     }

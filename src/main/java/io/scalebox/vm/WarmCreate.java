@@ -63,7 +63,10 @@ final class WarmCreate {
             clock.enter(CreatePhase.RESTORE);
             Vm running = machines.restoreClone(vm, l.stateDir(), attempt);
             clock.enter(CreatePhase.IDENTITY);
-            identity(vm, req).apply(new GuestAgent(agents.ready(vm.id(), IDENTITY_PATIENCE)), IDENTITY_PATIENCE);
+            long asked = System.nanoTime();
+            GuestAgent agent = new GuestAgent(agents.ready(vm.id(), IDENTITY_PATIENCE));
+            LOG.debug("{}: the restored guest's agent answered in {} ms", vm.id(), (System.nanoTime() - asked) / 1_000_000);
+            identity(vm, req).apply(agent, IDENTITY_PATIENCE);
             host.faults().reach("create:identity");
             rollback.adopt(attempt);
             metrics.warmCreate("restored");
