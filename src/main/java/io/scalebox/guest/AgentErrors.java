@@ -19,9 +19,14 @@ final class AgentErrors {
             case TIMEOUT -> ErrorCode.AGENT_TIMEOUT;
             case PROTOCOL -> ErrorCode.AGENT_PROTOCOL_ERROR;
             case DISABLED -> ErrorCode.AGENT_COMMAND_DISABLED;
-            case FAILED -> e.getMessage().contains("No such file") ? ErrorCode.FILE_NOT_FOUND
+            case FAILED -> notFound(e) ? ErrorCode.FILE_NOT_FOUND
                     : e.getMessage().contains("No space left") ? ErrorCode.GUEST_DISK_FULL : ErrorCode.FILE_FAILED;
         };
         return new VmException(code, "The VM's agent: " + e.getMessage(), e);
+    }
+
+    /** The guest said the file does not exist. */
+    static boolean notFound(AgentException e) {
+        return e.kind() == AgentException.Kind.FAILED && e.getMessage().contains("No such file");
     }
 }

@@ -151,6 +151,10 @@ public final class Execs {
             metrics.guestBytes("output", "from_guest", o.bytes().length);
             return o;
         } catch (AgentException e) {
+            // Just started: its wrapper has not opened the output file yet (a moment under emulation).
+            if (AgentErrors.notFound(e) && r.state() == ExecRecord.State.running) {
+                return new ExecOutput(new byte[0], false);
+            }
             throw error(e);
         }
     }
