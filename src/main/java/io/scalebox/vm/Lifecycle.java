@@ -175,7 +175,7 @@ final class Lifecycle {
             }
             machines.halt(vm, !force);
             Vm stopped = vm.stopped();
-            save(stopped);
+            registry.save(store, stopped);
             LOG.info("{}: stopped{}", vm.id(), force ? " (forced on request)" : "");
             return stopped;
         });
@@ -210,7 +210,7 @@ final class Lifecycle {
             Rollback rollback = new Rollback().forVm(vm.id());
             try (rollback) {
                 Vm running = machines.boot(vm.stopped(), rollback);
-                save(running);
+                registry.save(store, running);
                 rollback.commit();
                 LOG.info("{}: started (pid {})", vm.id(), running.process().orElseThrow().pid());
                 return running;
@@ -235,7 +235,7 @@ final class Lifecycle {
             }
             machines.halt(vm, false);
             Vm stopped = vm.stopped();
-            save(stopped);
+            registry.save(store, stopped);
             LOG.warn("{}: its hypervisor exited without a stop request (the guest powered off or crashed, or the"
                     + " process was killed): marked stopped; POST /vms/{}/start boots it again", vm.id(), vm.name());
             return Optional.of(stopped);
@@ -276,15 +276,6 @@ final class Lifecycle {
         ports.release(vm.sshPort());
     }
 
-    /** Writes the record and publishes it, unless the VM was deleted meanwhile. */
-    private void save(Vm vm) throws VmException {
-        try {
-            store.save(vm);
-        } catch (IOException e) {
-            throw new VmException(ErrorCode.RECORD_FAILED, "Cannot write the VM record: " + e.getMessage(), e);
-        }
-        registry.replace(vm);
-    }
 
     /** The failure's one log line (the rollback has run), and the API's error. */
     private static VmException failed(Vm vm, Rollback rollback, String what, ErrorCode code, Exception cause) {

@@ -66,7 +66,7 @@ final class PausedVms {
             }
             host.taps().deleteTap(vm.tap());
             Vm paused = vm.paused(new SavedState(host.hypervisor().stateFormat(), bytes, System.currentTimeMillis()));
-            save(paused);
+            registry.save(store, paused);
             LOG.info("{}: paused ({} MiB of state in {} ms)", vm.id(), bytes >> 20, System.currentTimeMillis() - started);
             return paused;
         });
@@ -93,7 +93,7 @@ final class PausedVms {
             Rollback rollback = new Rollback().forVm(vm.id());
             try (rollback) {
                 Vm running = machines.restore(vm, stateDir(vm.id()), rollback);
-                save(running);
+                registry.save(store, running);
                 rollback.commit();
                 discard(vm.id());
                 LOG.info("{}: resumed (pid {}, {} ms)", vm.id(), running.process().orElseThrow().pid(),
@@ -140,14 +140,5 @@ final class PausedVms {
         if (!Files.isDirectory(dir)) {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-    }
-
-    private void save(Vm vm) throws VmException {
-        try {
-            store.save(vm);
-        } catch (IOException e) {
-            throw new VmException(ErrorCode.RECORD_FAILED, "Cannot write the VM record: " + e.getMessage(), e);
-        }
-        registry.replace(vm);
     }
 }

@@ -101,6 +101,19 @@ final class VmRegistry {
         pending.remove(vm.name());
     }
 
+    /**
+     * Writes a newer record of a known VM to {@code store}, then publishes it, unless the VM was
+     * deleted meanwhile.
+     */
+    void save(VmStore store, Vm vm) throws VmException {
+        try {
+            store.save(vm);
+        } catch (java.io.IOException e) {
+            throw new VmException(ErrorCode.RECORD_FAILED, "Cannot write the VM record: " + e.getMessage(), e);
+        }
+        replace(vm);
+    }
+
     /** A newer record of a known VM; ignored when it was deleted meanwhile. */
     synchronized void replace(Vm vm) {
         version++;

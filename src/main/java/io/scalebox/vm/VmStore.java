@@ -41,16 +41,7 @@ public final class VmStore {
 
     /** Removes a VM's saved state (spent by a resume, discarded, or of a pause that failed). */
     void deleteState(String id) throws IOException {
-        Path dir = stateDir(id);
-        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-        Files.deleteIfExists(dir);
+        deleteTree(stateDir(id));
     }
 
     public void save(Vm vm) throws IOException {
@@ -126,8 +117,12 @@ public final class VmStore {
     }
 
     public void deleteDir(String id) throws IOException {
-        Path dir = dir(id);
-        if (!Files.exists(dir)) {
+        deleteTree(dir(id));
+    }
+
+    /** Removes {@code dir} and all below it (links themselves, never what they point to); none: nothing. */
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (var walk = Files.walk(dir)) {

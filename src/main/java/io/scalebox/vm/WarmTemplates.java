@@ -136,7 +136,7 @@ final class WarmTemplates {
             long started = System.currentTimeMillis();
             try (Rollback rollback = new Rollback().forVm(id)) { // never committed: the builder always goes
                 prepare(work);
-                rollback.add(() -> deleteTree(work));
+                rollback.add(() -> VmStore.deleteTree(work));
                 int address = addresses.allocate().orElseThrow(() -> new VmException(ErrorCode.CAPACITY_ADDRESSES,
                         "No free VM address left for the warm template's builder"));
                 rollback.add(() -> addresses.release(address));
@@ -179,7 +179,7 @@ final class WarmTemplates {
         Lock lock = lock(template).writeLock();
         lock.lock();
         try {
-            deleteTree(root.resolve(template));
+            VmStore.deleteTree(root.resolve(template));
         } catch (IOException e) {
             LOG.warn("cannot remove the warm state of {}: {}", template, e.getMessage());
         } finally {
@@ -195,7 +195,7 @@ final class WarmTemplates {
         try (var dirs = Files.newDirectoryStream(root, "*" + BUILDING)) {
             for (Path d : dirs) {
                 LOG.warn("removing {}: a warm build cut short", d.getFileName());
-                deleteTree(d);
+                VmStore.deleteTree(d);
             }
         }
     }
@@ -228,7 +228,7 @@ final class WarmTemplates {
         lock.lock();
         try {
             Path dir = root.resolve(template);
-            deleteTree(dir);
+            VmStore.deleteTree(dir);
             Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             lock.unlock();
@@ -241,19 +241,8 @@ final class WarmTemplates {
 
     private void prepare(Path dir) throws IOException {
         Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        deleteTree(dir);
+        VmStore.deleteTree(dir);
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static long size(Path p) throws VmException {
