@@ -45,6 +45,7 @@ public record Config(
         List<Cidr> guestEgressDeny,
         List<String> guestDns,
         Https https,
+        Fleet fleet,
         LogLevel logLevel) {
 
     /** debian-base is protected whatever PROTECTED_TEMPLATES says (api.md). */
@@ -111,6 +112,7 @@ public record Config(
         m.put("ACME_EMAIL", https.acmeEmail().orElse(""));
         m.put("ACME_CA", https.acmeCa().orElse(""));
         m.put("ACME_CA_ROOT", https.acmeCaRoot().map(Path::toString).orElse(""));
+        m.putAll(fleet.describe());
         m.put("LOG_LEVEL", logLevel.key());
         return m;
     }

@@ -46,6 +46,14 @@ public enum ConfigKey {
     ACME_EMAIL(""),
     ACME_CA(""),
     ACME_CA_ROOT(""),
+    FLEET_ETCD(""),
+    FLEET_ETCD_CA(""),
+    FLEET_ETCD_CERT(""),
+    FLEET_ETCD_KEY(""),
+    FLEET_URL(""),
+    FLEET_HOST_NAME(""),
+    FLEET_PREFIX("/scalebox/v1"),
+    FLEET_CREATE_TIMEOUT("600"),
     LOG_LEVEL("info");
 
     private final String defaultValue;

@@ -108,6 +108,7 @@ public final class ConfigParser {
         List<Cidr> egressDeny = cidrList(ConfigKey.GUEST_EGRESS_DENY);
         List<String> guestDns = addressList(ConfigKey.GUEST_DNS, 2);
         Https https = https(apiPort, baseDomain);
+        Fleet fleet = new FleetKeys(this).parse();
         LogLevel logLevel = enumValue(ConfigKey.LOG_LEVEL, LogLevel.class);
 
         if (!errors.isEmpty()) {
@@ -115,7 +116,7 @@ public final class ConfigParser {
         }
         return new Config(apiPort, apiBind, token, metricsToken, dataDir, kernel, initrd, baseDomain, hostIp, hypervisor,
                 firecracker, qemu, accel, bridge, bridgeAddress, portMin, portMax, defVcpu, defMem, maxVcpu,
-                maxMem, maxDisk, protectedTemplates, warmTemplates, autostart, Duration.ofSeconds(stopTimeout), overcommit == null ? 1.0 : overcommit, consoleMax, egressAllow, egressDeny, guestDns, https, logLevel);
+                maxMem, maxDisk, protectedTemplates, warmTemplates, autostart, Duration.ofSeconds(stopTimeout), overcommit == null ? 1.0 : overcommit, consoleMax, egressAllow, egressDeny, guestDns, https, fleet, logLevel);
     }
 
     /** The HTTPS keys (README "HTTPS"); checked against the API port and BASE_DOMAIN. */
@@ -165,14 +166,18 @@ public final class ConfigParser {
         return new Https(vmHttpPort, routerPort, apiDomain, caddyAdmin == null ? "" : caddyAdmin, email, ca, caRoot);
     }
 
+    void error(ConfigKey key, String value, String expected) {
+        errors.add(new ConfigError(key.name(), value, expected));
+    }
+
     /** The raw value for the key, or its default when absent; null when absent without default. */
-    private String raw(ConfigKey key) {
+    String raw(ConfigKey key) {
         String v = raw.get(key.name());
         return v != null ? v : key.defaultValue().orElse(null);
     }
 
     /** A required value checked by {@code check}, which returns null for a bad value. */
-    private <T> T value(ConfigKey key, String expected, Function<String, T> check) {
+    <T> T value(ConfigKey key, String expected, Function<String, T> check) {
         String v = raw(key);
         T parsed = v == null || v.isEmpty() ? null : check.apply(v);
         if (parsed == null) {
@@ -181,7 +186,7 @@ public final class ConfigParser {
         return parsed;
     }
 
-    private <T> Optional<T> optional(ConfigKey key, String expected, Function<String, T> check) {
+    <T> Optional<T> optional(ConfigKey key, String expected, Function<String, T> check) {
         String v = raw(key);
         if (v == null || v.isEmpty()) {
             return Optional.empty();
@@ -193,7 +198,7 @@ public final class ConfigParser {
         return Optional.ofNullable(parsed);
     }
 
-    private int integer(ConfigKey key, int min, int max) {
+    int integer(ConfigKey key, int min, int max) {
         Integer v = value(key, "a whole number from " + min + " to " + max, s -> {
             if (!s.matches("[0-9]{1,9}")) {
                 return null;
@@ -310,7 +315,7 @@ public final class ConfigParser {
         return out;
     }
 
-    private static Path absolutePath(String s) {
+    static Path absolutePath(String s) {
         if (!s.startsWith("/") || s.indexOf('\0') >= 0) {
             return null;
         }
@@ -335,7 +340,7 @@ public final class ConfigParser {
         return null;
     }
 
-    private static String domain(String s) {
+    static String domain(String s) {
         String d = s.toLowerCase(Locale.ROOT);
         if (d.length() > 253 || d.endsWith(".")) {
             return null;
