@@ -10,8 +10,9 @@ JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)"
 #   java.security.sasl (xnio), jdk.unsupported (jboss-threads, sun.misc.Unsafe),
 #   java.management (xnio JMX), java.naming (undertow), java.logging (jboss-logging, xnio);
 #   jdk.net: SO_PEERCRED on the VMs' control sockets (host.ControlSocket).
-#   jdk.crypto.ec: Ed25519, the SSH host keys made for clones of warm templates (guest.HostKey).
-MODULES=java.base,java.logging,java.naming,java.security.sasl,jdk.crypto.ec,jdk.net,jdk.unsupported
+#   jdk.crypto.ec: Ed25519, the SSH host keys made for clones of warm templates (guest.HostKey), and
+#   EC keys and TLS with etcd in fleet mode; java.net.http: the etcd gateway and the other hosts (fleet).
+MODULES=java.base,java.logging,java.naming,java.net.http,java.security.sasl,jdk.crypto.ec,jdk.net,jdk.unsupported
 
 rm -rf "$TARGET/runtime"
 "$JAVA_HOME/bin/jlink" --module-path "$JAVA_HOME/jmods" --add-modules "$MODULES" \
