@@ -43,6 +43,8 @@ public final class ApiServer implements HttpHandler {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     private final SlowRequests slow;
+    /** In fleet mode: calls on VMs of other hosts go to their owner. */
+    private final Relay relay;
     /**
      * The connection-wide body cap: the largest route's. Undertow fixes a chunked body's cap when
      * it parses the request, before a route is known; each route then holds its own (a JSON body
@@ -58,6 +60,12 @@ public final class ApiServer implements HttpHandler {
 
     public ApiServer(String bind, int port, Authenticator authenticator, List<Route> routes, Metrics metrics,
                      SlowRequests slow) {
+        this(bind, port, authenticator, routes, metrics, slow, (exchange, match) -> false);
+    }
+
+    public ApiServer(String bind, int port, Authenticator authenticator, List<Route> routes, Metrics metrics,
+                     SlowRequests slow, Relay relay) {
+        this.relay = relay;
         this.slow = slow;
         this.metrics = metrics;
         this.bind = bind;
@@ -157,6 +165,15 @@ public final class ApiServer implements HttpHandler {
             return;
         }
         String route = match.route().pattern();
+        if (relay.takes(exchange, match)) {
+            // Answered by the VM's owner (or for it): counted when it ends, like a stream.
+            track(exchange);
+            exchange.addExchangeCompleteListener((ex, next) -> {
+                done(method, path, route, ex.getStatusCode(), started);
+                next.proceed();
+            });
+            return;
+        }
         if (match.route().stream().isPresent()) {
             // Counted when it ends: a stream's duration is how long the client followed it.
             exchange.addExchangeCompleteListener((ex, next) -> {
@@ -238,7 +255,8 @@ public final class ApiServer implements HttpHandler {
             }
             Response response;
             try {
-                response = match.route().handler().handle(new Request(match.params(), query, body));
+                response = match.route().handler().handle(new Request(match.params(), query, body,
+                        fleetHeaders(exchange)));
             } catch (VmException e) {
                 throw ApiException.from(e);
             }
@@ -255,6 +273,21 @@ public final class ApiServer implements HttpHandler {
             done(method, path, route, 500, started);
             Replies.send(exchange, 500, Replies.error("internal_error", "Internal server error"));
         }
+    }
+
+    /** The X-Scalebox-* headers of a request (a relayed create's reservation), names lower-cased. */
+    private static Map<String, String> fleetHeaders(HttpServerExchange exchange) {
+        Map<String, String> out = Map.of();
+        for (io.undertow.util.HeaderValues h : exchange.getRequestHeaders()) {
+            String name = h.getHeaderName().toString().toLowerCase(java.util.Locale.ROOT);
+            if (name.startsWith("x-scalebox-")) {
+                if (out.isEmpty()) {
+                    out = new HashMap<>();
+                }
+                out.put(name, h.getFirst());
+            }
+        }
+        return out;
     }
 
     private void fail(HttpServerExchange exchange, ApiException e, String method, String path, String route,

@@ -14,11 +14,24 @@ public final class Request {
     private final Map<String, String> params;
     private final Map<String, String> query;
     private final byte[] body;
+    /** The fleet's own headers (X-Scalebox-*), lower-cased names: the only headers handlers see. */
+    private final Map<String, String> fleetHeaders;
 
     public Request(Map<String, String> params, Map<String, String> query, byte[] body) {
+        this(params, query, body, Map.of());
+    }
+
+    public Request(Map<String, String> params, Map<String, String> query, byte[] body,
+                   Map<String, String> fleetHeaders) {
         this.params = Map.copyOf(params);
         this.query = Map.copyOf(query);
         this.body = body.clone();
+        this.fleetHeaders = Map.copyOf(fleetHeaders);
+    }
+
+    /** A fleet header (X-Scalebox-...), by name in any case. */
+    public Optional<String> fleetHeader(String name) {
+        return Optional.ofNullable(fleetHeaders.get(name.toLowerCase(java.util.Locale.ROOT)));
     }
 
     public String param(String name) {

@@ -27,12 +27,23 @@ public final class SystemResource {
     private final HypervisorKind hypervisor;
     private final LongSupplier committed;
     private final Optional<CaddySite> caddy;
+    private final java.util.function.Supplier<Map<String, Object>> fleet;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     /** @param hypervisor the backend in use, decided once at start (HYPERVISOR=auto resolved) */
     public SystemResource(Config config, String version, String hostIp, HostStats stats, TemplateStore templates,
                           GuestKernel kernel, IntSupplier vmCount, LongSupplier committed, String cloneMode,
                           HypervisorKind hypervisor, Optional<CaddySite> caddy) {
+        this(config, version, hostIp, stats, templates, kernel, vmCount, committed, cloneMode, hypervisor, caddy,
+                () -> null);
+    }
+
+    /** @param fleet what /info says of the fleet (null on a host on its own) */
+    public SystemResource(Config config, String version, String hostIp, HostStats stats, TemplateStore templates,
+                          GuestKernel kernel, IntSupplier vmCount, LongSupplier committed, String cloneMode,
+                          HypervisorKind hypervisor, Optional<CaddySite> caddy,
+                          java.util.function.Supplier<Map<String, Object>> fleet) {
+        this.fleet = fleet;
         this.caddy = caddy;
         this.committed = committed;
         this.hypervisor = hypervisor;
@@ -85,7 +96,8 @@ public final class SystemResource {
                     "base_template", baseTemplate(),
                     "https", Json.object("active", caddy.map(c -> c.state() == CaddySite.State.ACTIVE).orElse(false),
                             "caddy", caddy.map(c -> c.state().key()).orElse("unused"),
-                            "api_domain", config.https().apiDomain().orElse(null)));
+                            "api_domain", config.https().apiDomain().orElse(null)),
+                    "fleet", fleet.get());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

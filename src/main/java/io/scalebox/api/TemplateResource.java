@@ -79,7 +79,8 @@ public final class TemplateResource {
         }
     }
 
-    private List<Map<String, Object>> list() {
+    /** The templates of this host as GET /templates renders them. */
+    public List<Map<String, Object>> list() {
         try {
             return templates.list().stream().map(t -> Json.object("name", t.name(), "size_bytes", t.sizeBytes(),
                     "created_at", Json.time(t.createdAt()), "warm", warmJson(t.name()))).toList();

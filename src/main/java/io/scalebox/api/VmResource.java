@@ -15,7 +15,16 @@ public final class VmResource {
     private final String hostIp;
     private final VmRequests requests;
 
+    /** In fleet mode: this host's id and status, added to every view ("host", "host_status"). */
+    private final java.util.function.Supplier<Map<String, String>> hostFields;
+
     public VmResource(Config config, VmManager manager, String hostIp) {
+        this(config, manager, hostIp, Map::of);
+    }
+
+    public VmResource(Config config, VmManager manager, String hostIp,
+                      java.util.function.Supplier<Map<String, String>> hostFields) {
+        this.hostFields = hostFields;
         this.config = config;
         this.manager = manager;
         this.hostIp = hostIp;
@@ -104,8 +113,13 @@ public final class VmResource {
                 "size_bytes", s.sizeBytes(), "created_at", Json.time(Instant.ofEpochMilli(s.createdAtMillis()))));
     }
 
+    /** A VM as the API renders it (the fleet publishes this). */
+    public Map<String, Object> publicView(Vm vm) {
+        return view(vm);
+    }
+
     Map<String, Object> view(Vm vm) {
-        return Json.object(
+        Map<String, Object> view = Json.object(
                 "id", vm.id(),
                 "name", vm.name(),
                 "template", vm.template(),
@@ -122,5 +136,7 @@ public final class VmResource {
                 // A paused VM's saved memory and devices (null otherwise).
                 "paused_at", vm.saved().map(s -> Json.time(Instant.ofEpochMilli(s.savedAtMillis()))).orElse(null),
                 "state_bytes", vm.saved().map(io.scalebox.vm.SavedState::bytes).orElse(null));
+        view.putAll(hostFields.get());
+        return view;
     }
 }

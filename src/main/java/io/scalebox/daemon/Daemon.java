@@ -91,6 +91,8 @@ public final class Daemon {
     private VmHttpRouter router;
     private EventLog events;
     private final Metrics metrics = new Metrics();
+    /** This host in a fleet (FLEET_ETCD), or null. */
+    private io.scalebox.fleet.FleetNode fleet;
     /** How long a reading of the disks' allocated bytes (one du) serves scrapes. */
     private static final Duration DISK_READING_AGE = Duration.ofSeconds(15);
     /** How often the site in Caddy is checked (a reload of Caddy drops it). */
@@ -231,23 +233,38 @@ public final class Daemon {
         phases.mark("housekeeping");
         List<Route> routes = new ArrayList<>();
         HostStats hostStats = new HostStats(PROC);
+        // Fleet mode: its routes come first, so its GET/POST /vms and GET /templates answer those paths.
+        VmResource[] vmViews = new VmResource[1];
+        TemplateResource templateResource = new TemplateResource(config, templates, manager, events);
+        FleetParts fleetParts = config.fleet().enabled() && hostSetup
+                ? FleetParts.create(config, manager, hostStats, () -> vmViews[0], () -> templateResource) : null;
+        fleet = fleetParts == null ? null : fleetParts.node();
+        VmResource vmResource = fleetParts == null ? new VmResource(config, manager, hostIp)
+                : new VmResource(config, manager, hostIp, fleetParts::hostFields);
+        vmViews[0] = vmResource;
+        if (fleetParts != null) {
+            routes.addAll(fleetParts.resource(config, manager, vmResource, templateResource).routes());
+        }
         routes.addAll(new SystemResource(config, Version.current(), hostIp, hostStats, templates,
-                kernels.configured(), manager::count, manager::committedBytes, cloner.mode().key(), kind, caddy)
-                .routes());
+                kernels.configured(), manager::count, manager::committedBytes, cloner.mode().key(), kind, caddy,
+                () -> fleet == null ? null : io.scalebox.api.FleetResource.info(fleet)).routes());
         routes.addAll(new MetricsResource(config, metrics, manager, templates, kernels.configured(), hostStats,
                 ProcessUsage.host(), new AllocatedBytes(DISK_READING_AGE, java.time.Clock.systemUTC()),
                 forwarders == null ? Map::of : forwarders::traffic, Version.current(), kind).routes());
-        routes.addAll(new VmResource(config, manager, hostIp).routes());
-        routes.addAll(new TemplateResource(config, templates, manager, events).routes());
+        routes.addAll(vmResource.routes());
+        routes.addAll(templateResource.routes());
         routes.add(new EventStream(events).route());
         SlowRequests slow = new SlowRequests();
         routes.addAll(new GuestResource(manager, execs, new GuestFiles(manager.agents(), metrics), slow).routes());
         server = new ApiServer(config.apiBind(), port, new Authenticator(config.apiToken(), config.metricsToken()), routes,
-                metrics, slow);
+                metrics, slow, fleetParts == null ? (exchange, match) -> false : fleetParts.relay(manager));
         try {
             server.start(socket);
             phases.mark("api");
             LOG.debug("start took {}", phases);
+            if (fleet != null) {
+                fleet.start(); // after the API answers: joining never delays /health
+            }
         } catch (RuntimeException e) {
             manager.detach();
             throw new IOException("listening on " + config.apiBind() + ":" + port + " failed: "
@@ -282,6 +299,9 @@ public final class Daemon {
      * and the forwarder keep running, and the next start re-attaches them.
      */
     public void stop() {
+        if (fleet != null) {
+            fleet.stop();
+        }
         if (guard != null) {
             guard.shutdownNow();
         }

@@ -55,7 +55,7 @@ class SystemResourceTest {
             JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
             assertEquals(List.of("host_ip", "base_domain", "templates_count", "vms_count", "hypervisor", "accel",
                     "version", "storage", "memory", "cpu_percent", "disk_clone", "kernel_ready",
-                    "base_template_ready", "base_template", "https"), List.copyOf(o.keySet()));
+                    "base_template_ready", "base_template", "https", "fleet"), List.copyOf(o.keySet()));
             // No Caddy answers in this test: the site is not active yet.
             assertEquals("{\"active\":false,\"caddy\":\"not_running\",\"api_domain\":null}", o.get("https").toString());
             assertEquals("{\"debian_version\":\"13.7\",\"kernel_version\":\"6.12.107+deb13-cloud-amd64\","

@@ -1,0 +1,153 @@
+package io.scalebox.daemon;
+
+import com.google.gson.JsonObject;
+import io.scalebox.api.FleetResource;
+import io.scalebox.api.Json;
+import io.scalebox.api.TemplateResource;
+import io.scalebox.api.VmRelay;
+import io.scalebox.api.VmResource;
+import io.scalebox.config.Config;
+import io.scalebox.fleet.EtcdTls;
+import io.scalebox.fleet.FleetNode;
+import io.scalebox.fleet.HostClient;
+import io.scalebox.fleet.HostIdentity;
+import io.scalebox.fleet.LocalVms;
+import io.scalebox.host.HostStats;
+import io.scalebox.vm.FaultPoints;
+import io.scalebox.vm.Names;
+import io.scalebox.vm.Vm;
+import io.scalebox.vm.VmException;
+import io.scalebox.vm.VmManager;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** Fleet mode's parts, wired from the configuration: the node, its routes, the relay and the views' host fields. */
+final class FleetParts {
+    private static final Logger LOG = LogManager.getLogger(FleetParts.class);
+
+    private final FleetNode node;
+    private final HostClient client;
+
+    private FleetParts(FleetNode node, HostClient client) {
+        this.node = node;
+        this.client = client;
+    }
+
+    /** Reads the host id and the TLS files (a bad file stops the start, as a bad configuration does). */
+    static FleetParts create(Config config, VmManager manager, HostStats stats,
+                             java.util.function.Supplier<VmResource> views,
+                             java.util.function.Supplier<TemplateResource> templates) throws IOException {
+        HostIdentity identity = HostIdentity.load(config.dataDir());
+        Optional<SSLContext> tls = Optional.empty();
+        if (config.fleet().ca().isPresent()) {
+            try {
+                tls = Optional.of(EtcdTls.context(config.fleet().ca().get(), config.fleet().cert(), config.fleet().key()));
+            } catch (GeneralSecurityException | IOException e) {
+                throw new IOException("FLEET_ETCD_CA/CERT/KEY: " + e.getMessage(), e);
+            }
+        } else {
+            LOG.warn("fleet: etcd is reached over plain http: anyone on that network can read and change the fleet's "
+                    + "records; use https endpoints with FLEET_ETCD_CA, FLEET_ETCD_CERT and FLEET_ETCD_KEY");
+        }
+        HostClient client = new HostClient(config.apiToken());
+        LocalVms local = new LocalVms() {
+            @Override
+            public List<Entry> list() {
+                return manager.list().stream().map(vm -> new Entry(vm.id(), vm.name(), view(views.get(), vm))).toList();
+            }
+
+            @Override
+            public void delete(String id) throws VmException {
+                manager.delete(id);
+            }
+        };
+        Names names = new Names();
+        FleetNode node = new FleetNode(config.fleet(), identity, tls, hostName(config, identity.id()), Version.current(),
+                () -> load(config, manager, stats, templates.get()), local, client,
+                () -> names.newName(manager::nameExists), FaultPoints.fromEnvironment());
+        return new FleetParts(node, client);
+    }
+
+    FleetNode node() {
+        return node;
+    }
+
+    VmRelay relay(VmManager manager) {
+        return new VmRelay(node, id -> {
+            try {
+                manager.get(id);
+                return true;
+            } catch (VmException e) {
+                return false;
+            }
+        }, client);
+    }
+
+    FleetResource resource(Config config, VmManager manager, VmResource vms, TemplateResource templates) {
+        return new FleetResource(config, node, manager, vms, templates);
+    }
+
+    /** "host" and "host_status" of this host's VMs. */
+    Map<String, String> hostFields() {
+        String status = node.membership().attached()
+                ? node.hosts().get(node.hostId()).map(h -> h.status().key()).orElse("ready")
+                : node.membership().state().key();
+        return Map.of("host", node.hostId(), "host_status", status);
+    }
+
+    private static JsonObject view(VmResource views, Vm vm) {
+        return Json.GSON.toJsonTree(views.publicView(vm)).getAsJsonObject();
+    }
+
+    /** The alive record's changing part, rounded so that small moves do not make writes. */
+    private static JsonObject load(Config config, VmManager manager, HostStats stats, TemplateResource templates) {
+        JsonObject o = new JsonObject();
+        int vcpus = 0;
+        long mem = 0;
+        List<Vm> vms = manager.list();
+        for (Vm vm : vms) {
+            if (vm.status() != Vm.Status.stopped) {
+                vcpus += vm.vcpuCount();
+                mem += vm.memSizeMib();
+            }
+        }
+        try {
+            HostStats.Memory m = stats.memory();
+            o.addProperty("mem_total_mib", m.total() >> 20);
+            o.addProperty("mem_free_mib", (m.free() >> 28) << 8);
+            o.addProperty("disk_free_bytes", (stats.storage(config.dataDir()).free() >> 30) << 30);
+        } catch (IOException e) {
+            LOG.debug("fleet: host figures: {}", e.getMessage());
+        }
+        o.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+        o.addProperty("vcpus_allocated", vcpus);
+        o.addProperty("mem_allocated_mib", mem);
+        o.addProperty("vms", vms.size());
+        o.add("templates", Json.GSON.toJsonTree(templates.list().stream()
+                .map(t -> Json.object("name", t.get("name"), "size_bytes", t.get("size_bytes"), "created_at", t.get("created_at")))
+                .toList()));
+        return o;
+    }
+
+    private static String hostName(Config config, String id) {
+        if (config.fleet().hostName().isPresent()) {
+            return config.fleet().hostName().get();
+        }
+        try {
+            String h = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+            int dot = h.indexOf('.');
+            h = dot > 0 ? h.substring(0, dot) : h;
+            return h.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?") ? h : id;
+        } catch (IOException e) {
+            return id;
+        }
+    }
+}
