@@ -22,7 +22,7 @@ final class Help {
         add("status", "status", "Shows the server's version, hypervisor, readiness, VMs and free resources.");
         add("vm list", "vm list [--names]", "Lists the VMs in creation order.\n"
                 + "  --names   only the names, one per line");
-        add("vm create", "vm create [-t TEMPLATE] [-k KEY|@FILE] [-n NAME] [--vcpus N] [--mem MIB] [--disk GIB]",
+        add("vm create", "vm create [-t TEMPLATE] [-k KEY|@FILE] [-n NAME] [--vcpus N] [--mem MIB] [--disk GIB] [--host HOST]",
                 "Creates and boots a VM. Without -k, the CLI's own key (id_ed25519 in the config\n"
                 + "directory) is created if needed and used; connect and run use it too.\n"
                 + "  -t, --template NAME   template to clone (default debian-base)\n"
@@ -30,7 +30,16 @@ final class Help {
                 + "  -n, --name NAME       VM name (default: generated)\n"
                 + "  --vcpus N             virtual CPUs\n"
                 + "  --mem MIB             memory in MiB\n"
-                + "  --disk GIB            disk size in GiB (never below the template's)");
+                + "  --disk GIB            disk size in GiB (never below the template's)\n"
+                + "  --host HOST           in a fleet: the host (id or name, see 'scalebox hosts') to create it on");
+        add("hosts", "hosts", "Lists the hosts of the fleet: id, name, status (ready, draining, unreachable,\n"
+                + "removed), VMs, free memory and the API URL the other hosts reach it at.");
+        add("host drain", "host drain HOST", "Places no new VM on HOST (id or name); its VMs keep running.");
+        add("host undrain", "host undrain HOST", "Lets creates go to HOST again.");
+        add("host remove", "host remove HOST [--force]",
+                "Takes HOST out of the fleet: its VM records and names are dropped and it never joins\n"
+                + "again with its id. Refused while HOST is alive (stop its scaleboxd first).\n"
+                + "  --force   remove it even though it is alive (its VMs vanish from the fleet)");
         add("events", "events [--since ID]", "Follows the server's lifecycle events (VM created, started, stopped, "
                 + "deleted, snapshots, failures with their code) as they happen; --since ID first replays those after"
                 + " event ID that the server still holds (0: all); --json prints each event's JSON.");

@@ -79,6 +79,7 @@ public final class Main {
         SessionCommands session = new SessionCommands(ctx);
         GuestAccess guest = new GuestAccess(ctx);
         GuestCommands agent = new GuestCommands(ctx);
+        HostCommands hosts = new HostCommands(ctx);
         return switch (cmd) {
             case "login" -> session.login(rest);
             case "logout" -> session.logout(rest);
@@ -101,6 +102,10 @@ public final class Main {
             case "template delete", "template rm" -> template.delete(rest);
             case "template build" -> template.build(rest);
             case "template warm" -> template.warm(rest);
+            case "hosts", "host list", "host ls" -> hosts.list(rest);
+            case "host drain" -> hosts.drain(rest, true);
+            case "host undrain" -> hosts.drain(rest, false);
+            case "host remove", "host rm" -> hosts.remove(rest);
             case "connect", "ssh" -> guest.connect(rest);
             case "run" -> guest.run(rest);
             case "exec" -> agent.exec(rest);
@@ -113,13 +118,14 @@ public final class Main {
     /** "vm create" for two-word commands, "status" for one-word ones. */
     private static String command(List<String> args) {
         String first = args.get(0);
-        boolean group = first.equals("vm") || first.equals("template") || first.equals("config");
+        boolean group = first.equals("vm") || first.equals("template") || first.equals("config") || first.equals("host");
         return group && args.size() > 1 && !args.get(1).equals("--") ? first + " " + args.get(1) : first;
     }
 
     private static String unknown(List<String> args) {
         String first = args.get(0);
-        if ((first.equals("vm") || first.equals("template") || first.equals("config")) && args.size() == 1) {
+        if ((first.equals("vm") || first.equals("template") || first.equals("config") || first.equals("host"))
+                && args.size() == 1) {
             return "'" + first + "' needs a subcommand:\n" + Help.of(first).orElse("");
         }
         return "unknown command '" + command(args) + "'";

@@ -48,12 +48,13 @@ final class VmCommands {
 
     int create(List<String> argv) throws CliException {
         Args a = Args.parse("vm create", argv, Set.of(),
-                Set.of("--template", "--key", "--name", "--vcpus", "--mem", "--disk"),
+                Set.of("--template", "--key", "--name", "--vcpus", "--mem", "--disk", "--host"),
                 Map.of("-t", "--template", "-k", "--key", "-n", "--name"));
         a.expect("vm create");
         JsonObject body = new JsonObject();
         body.addProperty("template", a.value("--template").orElse("debian-base"));
         a.value("--name").ifPresent(n -> body.addProperty("name", n));
+        a.value("--host").ifPresent(h -> body.addProperty("host", h));
         // Ranges are the server's (its limits are configurable); here only "a whole number".
         a.integer("--vcpus", 1, Integer.MAX_VALUE).ifPresent(n -> body.addProperty("vcpu_count", n));
         a.integer("--mem", 1, Integer.MAX_VALUE).ifPresent(n -> body.addProperty("mem_size_mib", n));
