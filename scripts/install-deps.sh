@@ -6,7 +6,7 @@ BUILD="openjdk-17-jdk-headless maven binutils"
 TEST="$BUILD acl systemd-container debootstrap lintian piuparts curl iproute2 jq
       qemu-system-x86 nftables e2fsprogs openssh-client lz4 zstd cpio socat wrk bc
       bash-completion apt-utils debian-archive-keyring mosh shellcheck strace
-      caddy pebble openssl python3 prometheus"
+      caddy pebble openssl python3 prometheus etcd-server etcd-client"
 case "${1:-}" in
     build) want=$BUILD ;;
     test) want=$TEST ;;
@@ -19,7 +19,7 @@ done
 [ -n "$missing" ] || exit 0
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-# The test tools (caddy, prometheus) must not start as host services: the tests run their own
+# The test tools (caddy, prometheus, etcd) must not start as host services: the tests run their own
 # inside network namespaces. Without a policy of the host's own, one refuses starts meanwhile.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d

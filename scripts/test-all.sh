@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (needs root: containers, chroots), or the suites named:
 #   scripts/test-all.sh [SUITE...]
 # SUITE (all of them by default, in this order): unit reproducible shellcheck lint token-argv
-# piuparts lifecycle vm-systemd upgrade-previous e2e isolation cli https metrics agent pause warm base load.
+# piuparts lifecycle vm-systemd upgrade-previous e2e isolation cli https metrics agent pause warm fleet base load.
 #   unit              mvn verify: unit and API tests (otherwise the package is built without them)
 #   reproducible      a second build of the same version must be byte-identical
 #   lint, piuparts    lintian; install/purge in a clean chroot; and the suite "shellcheck" checks
@@ -12,13 +12,14 @@
 #   upgrade-previous  a VM of the last release (scripts/release/previous, built from git history)
 #                     through the upgrade to this tree's package
 #   e2e isolation cli https metrics agent pause warm base load  real guests under QEMU behind the daemon
+#   fleet             three etcd members and three daemons in namespaces: fleet mode and its failures
 # Every suite sets up the host state it needs and puts back what it changed, so any subset runs
 # in any order on a fresh machine (scripts/test/reset-host.sh makes one).
 # Ends with one line "tests: N passed, N failed" over everything.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
-ALL="unit reproducible shellcheck lint token-argv piuparts lifecycle vm-systemd upgrade-previous e2e isolation cli https metrics agent pause warm base load"
+ALL="unit reproducible shellcheck lint token-argv piuparts lifecycle vm-systemd upgrade-previous e2e isolation cli https metrics agent pause warm fleet base load"
 SUITES=${*:-$ALL}
 for s in $SUITES; do
     case " $ALL " in *" $s "*) ;; *) echo "test-all: unknown suite '$s' (suites: $ALL)" >&2; exit 64 ;; esac
