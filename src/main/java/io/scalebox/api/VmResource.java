@@ -41,8 +41,15 @@ public final class VmResource {
     public List<Route> routes() {
         return List.of(
                 Route.authenticated("GET", "/vms", r -> Response.json(listJson())).onIoThread(),
-                Route.authenticated("POST", "/vms", r -> Response.created(view(
-                        manager.create(requests.create(r.jsonObject()))))),
+                Route.authenticated("POST", "/vms", r -> {
+                    com.google.gson.JsonObject body = r.jsonObject();
+                    if (body.has("host")) {
+                        // Fleet mode answers POST /vms itself (FleetResource); here there is no other host.
+                        throw ApiException.badRequest("invalid_field", "host: this server is not part of a fleet"
+                                + " (FLEET_ETCD is not set)");
+                    }
+                    return Response.created(view(manager.create(requests.create(body))));
+                }),
                 Route.authenticated("GET", "/vms/{id}", r -> Response.ok(view(manager.get(r.param("id"))))),
                 Route.authenticated("DELETE", "/vms/{id}", r -> {
                     manager.delete(r.param("id"));

@@ -122,9 +122,11 @@ final class VmCommands {
             throw CliException.usage("'vm delete' takes <VM>... (one or more ids or names)");
         }
         ctx.each(vms, "VM", vm -> {
-            ctx.api().delete(path(vm));
+            ApiClient.Reply r = ctx.api().delete(path(vm));
             if (!ctx.json) {
-                ctx.out.println("deleted " + vm);
+                // 202: in a fleet, the VM's host does not answer; it deletes the VM when it is back.
+                ctx.out.println(r.status() == 202 ? "delete of " + vm + " queued: its host is unreachable and deletes it"
+                        + " when it is back" : "deleted " + vm);
             }
         });
         return 0;

@@ -64,7 +64,7 @@ public final class FleetNode {
     /** Starts the lease and sync threads (after the API answers). */
     public synchronized void start() {
         leaseThread = thread("fleet-lease");
-        leaseThread.scheduleWithFixedDelay(membership::tick, 0, 1, TimeUnit.SECONDS);
+        leaseThread.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
         syncThread = thread("fleet-sync");
         syncThread.scheduleWithFixedDelay(this::sync, 0, 1, TimeUnit.SECONDS);
     }
@@ -74,6 +74,15 @@ public final class FleetNode {
         if (leaseThread != null) {
             leaseThread.shutdownNow();
             syncThread.shutdownNow();
+        }
+    }
+
+    /** A failed step is logged, never the end of the thread (an executor drops a task that throws). */
+    private void tick() {
+        try {
+            membership.tick();
+        } catch (RuntimeException e) {
+            LOG.error("fleet: lease step failed", e);
         }
     }
 

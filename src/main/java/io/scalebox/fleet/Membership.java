@@ -51,7 +51,8 @@ public final class Membership {
     private volatile long unreachableSince;
     private volatile String problem = "";
     private long lease;
-    private long renewedAt;
+    /** Read by request threads (attached()) without the lock the lease thread holds through slow etcd calls. */
+    private volatile long renewedAt;
     private long nextJoin;
     private long conflictSince;
     private String aliveWritten = "";
@@ -107,7 +108,7 @@ public final class Membership {
     }
 
     /** Attached, and the lease renewed recently enough by this host's own clock. */
-    public synchronized boolean attached() {
+    public boolean attached() {
         return state == State.ATTACHED && clock.getAsLong() - renewedAt < DETACH_NANOS;
     }
 
@@ -250,12 +251,6 @@ public final class Membership {
                 detach(now, "the lease expired");
             }
         }
-    }
-
-    /** Tells the fleet at once (a drain, a new template): the next tick writes the record. */
-    synchronized void touch() {
-        aliveWrittenAt = clock.getAsLong() - ALIVE_REFRESH_NANOS;
-        aliveWritten = "";
     }
 
     private String alive() {

@@ -32,6 +32,7 @@ final class Publisher {
     /** Names of creates under way on this host (their reservations are not stale). */
     private final Set<String> creating = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean reconcile = true;
+    private final java.util.Queue<LocalVms.Entry> justPublished = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     Publisher(Registry registry, LocalVms local, String host, HostsView hosts, long createTimeoutMillis,
               LongSupplier wallClock) {
@@ -52,14 +53,20 @@ final class Publisher {
         return creating;
     }
 
-    /** A VM its create published itself (so that its delete is seen even before the next pass). */
-    synchronized void published(LocalVms.Entry vm) {
-        published.put(vm.id(), vm.view().toString());
-        names.put(vm.id(), vm.name());
-        named.add(vm.id());
+    /**
+     * A VM its create published itself (so that its delete is seen even before the next pass).
+     * Queued: a create never waits for a pass that is waiting for etcd.
+     */
+    void published(LocalVms.Entry vm) {
+        justPublished.add(vm);
     }
 
     synchronized void sync() throws EtcdException {
+        for (LocalVms.Entry vm = justPublished.poll(); vm != null; vm = justPublished.poll()) {
+            published.put(vm.id(), vm.view().toString());
+            names.put(vm.id(), vm.name());
+            named.add(vm.id());
+        }
         List<LocalVms.Entry> vms = local.list();
         Map<String, LocalVms.Entry> byId = new HashMap<>();
         vms.forEach(v -> byId.put(v.id(), v));
