@@ -99,6 +99,25 @@ dist() {
     chmod 0755 "$dist/scaleboxd"
 }
 
+# guest_config DATA_DIR HOST_IP: the configuration lines every test daemon has (the test guest
+# under TCG, small VMs, its ports); suites add their own after them.
+guest_config() {
+    cat <<CONF
+API_PORT=8080
+API_TOKEN=$TOKEN
+DATA_DIR=$1
+KERNEL_PATH=${ENGINE_KERNEL:-$GUEST/vmlinux}
+INITRD_PATH=${ENGINE_INITRD:-$GUEST/initrd.img}
+HOST_IP=$2
+HYPERVISOR=qemu
+QEMU_ACCEL=tcg
+PORT_MIN=22001
+PORT_MAX=22020
+DEFAULT_VCPU_COUNT=1
+DEFAULT_MEM_SIZE_MIB=256
+CONF
+}
+
 engine_start() {
     [ -z "${1:-}" ] || DATA=$1
     "$(dirname "${BASH_SOURCE[0]}")/build-guest.sh" || return 1
@@ -118,20 +137,9 @@ engine_start() {
     mkdir -p "$DATA/templates"
     cp --sparse=always "${ENGINE_BASE:-$GUEST/rootfs.ext4}" "$DATA/templates/debian-base.ext4"
     (umask 077 && touch "$WORK/config")
-    cat >"$WORK/config" <<CONF
-API_PORT=8080
-API_TOKEN=$TOKEN
-DATA_DIR=$DATA
-KERNEL_PATH=${ENGINE_KERNEL:-$GUEST/vmlinux}
-INITRD_PATH=${ENGINE_INITRD:-$GUEST/initrd.img}
-HOST_IP=192.0.2.1
+    guest_config "$DATA" 192.0.2.1 >"$WORK/config"
+    cat >>"$WORK/config" <<CONF
 BASE_DOMAIN=vms.test
-HYPERVISOR=qemu
-QEMU_ACCEL=tcg
-PORT_MIN=22001
-PORT_MAX=22020
-DEFAULT_VCPU_COUNT=1
-DEFAULT_MEM_SIZE_MIB=256
 MAX_DISK_SIZE_GIB=65536
 PROTECTED_TEMPLATES=debian-base,golden
 VM_STOP_TIMEOUT=20

@@ -107,23 +107,7 @@ host_start() {
     chgrp scalebox-vm "$dir/data" && chmod 0750 "$dir/data"
     chmod 0711 "$dir"
     [ -e "$dir/data/templates/debian-base.ext4" ] || cp --sparse=always "$GUEST/rootfs.ext4" "$dir/data/templates/debian-base.ext4"
-    (umask 077 && cat >"$dir/config" <<CONF
-API_PORT=8080
-API_TOKEN=$TOKEN
-DATA_DIR=$dir/data
-KERNEL_PATH=$GUEST/vmlinux
-INITRD_PATH=$GUEST/initrd.img
-HOST_IP=$(hip "$h")
-HYPERVISOR=qemu
-QEMU_ACCEL=tcg
-PORT_MIN=22001
-PORT_MAX=22020
-DEFAULT_VCPU_COUNT=1
-DEFAULT_MEM_SIZE_MIB=256
-VM_STOP_TIMEOUT=10
-${HOST_CONFIG:-}
-CONF
-    )
+    (umask 077 && guest_config "$dir/data" "$(hip "$h")" >"$dir/config" && echo VM_STOP_TIMEOUT=10 >>"$dir/config")
     [ -n "${NO_FLEET:-}" ] || (umask 077 && cat >>"$dir/config" <<CONF
 FLEET_ETCD=$ENDPOINTS
 FLEET_ETCD_CA=$PKI/ca.pem

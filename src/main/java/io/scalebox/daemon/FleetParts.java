@@ -7,6 +7,7 @@ import io.scalebox.api.TemplateResource;
 import io.scalebox.api.VmRelay;
 import io.scalebox.api.VmResource;
 import io.scalebox.config.Config;
+import io.scalebox.fleet.Etcd;
 import io.scalebox.fleet.EtcdTls;
 import io.scalebox.fleet.FleetNode;
 import io.scalebox.fleet.HostClient;
@@ -20,12 +21,10 @@ import io.scalebox.vm.VmException;
 import io.scalebox.vm.VmManager;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -46,14 +45,16 @@ final class FleetParts {
                              java.util.function.Supplier<VmResource> views,
                              java.util.function.Supplier<TemplateResource> templates) throws IOException {
         HostIdentity identity = HostIdentity.load(config.dataDir());
-        Optional<SSLContext> tls = Optional.empty();
-        if (config.fleet().ca().isPresent()) {
-            try {
-                tls = Optional.of(EtcdTls.context(config.fleet().ca().get(), config.fleet().cert(), config.fleet().key()));
-            } catch (GeneralSecurityException | IOException e) {
-                throw new IOException("FLEET_ETCD_CA/CERT/KEY: " + e.getMessage(), e);
+        // Read here, parsed at the first etcd call (after /health answers): a missing file stops the start.
+        for (java.nio.file.Path f : java.util.stream.Stream.of(config.fleet().ca(), config.fleet().cert(),
+                config.fleet().key()).flatMap(Optional::stream).toList()) {
+            if (!java.nio.file.Files.isReadable(f)) {
+                throw new IOException("FLEET_ETCD_CA/CERT/KEY: " + f + " cannot be read");
             }
-        } else {
+        }
+        Etcd.Tls tls = () -> config.fleet().ca().isEmpty() ? Optional.empty()
+                : Optional.of(EtcdTls.context(config.fleet().ca().get(), config.fleet().cert(), config.fleet().key()));
+        if (config.fleet().ca().isEmpty()) {
             LOG.warn("fleet: etcd is reached over plain http: anyone on that network can read and change the fleet's "
                     + "records; use https endpoints with FLEET_ETCD_CA, FLEET_ETCD_CERT and FLEET_ETCD_KEY");
         }

@@ -34,21 +34,44 @@ public final class Etcd {
     public record TxnResult(boolean succeeded, List<Kv> read) {
     }
 
+    /** Where the TLS context comes from (PEM files read at the first call). */
+    @FunctionalInterface
+    public interface Tls {
+        Optional<SSLContext> context() throws Exception;
+    }
+
     private final List<URI> endpoints;
-    private final HttpClient http;
+    private final Tls tls;
     private final Duration timeout;
+    private HttpClient http;
     private volatile int preferred;
 
     public Etcd(List<URI> endpoints, Optional<SSLContext> tls, Duration timeout) {
+        this(endpoints, () -> tls, timeout);
+    }
+
+    /** The client and its TLS context are made at the first call: a few hundred ms that never delay /health. */
+    public Etcd(List<URI> endpoints, Tls tls, Duration timeout) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no etcd endpoint");
         }
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER);
-        tls.ifPresent(b::sslContext);
-        this.http = b.build();
+        this.tls = tls;
+    }
+
+    private synchronized HttpClient http() throws EtcdException {
+        if (http == null) {
+            HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER);
+            try {
+                tls.context().ifPresent(b::sslContext);
+            } catch (Exception e) {
+                throw new EtcdException("TLS set-up from FLEET_ETCD_CA/CERT/KEY failed: " + e.getMessage(), true);
+            }
+            http = b.build();
+        }
+        return http;
     }
 
     public Optional<Kv> get(String key) throws EtcdException {
@@ -128,6 +151,7 @@ public final class Etcd {
      */
     private JsonObject call(String path, JsonObject body) throws EtcdException {
         byte[] json = body.toString().getBytes(StandardCharsets.UTF_8);
+        HttpClient http = http();
         String last = "no endpoint";
         int first = preferred;
         for (int i = 0; i < endpoints.size(); i++) {

@@ -3,13 +3,11 @@ package io.scalebox.fleet;
 import com.google.gson.JsonObject;
 import io.scalebox.config.Fleet;
 import io.scalebox.vm.FaultPoints;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -41,7 +39,7 @@ public final class FleetNode {
      * @param self the name and version shown to the others
      * @param load this host's load and templates (alive record)
      */
-    public FleetNode(Fleet config, HostIdentity identity, Optional<SSLContext> tls, String name, String version,
+    public FleetNode(Fleet config, HostIdentity identity, Etcd.Tls tls, String name, String version,
                      Supplier<JsonObject> load, LocalVms local, HostClient hostClient, Supplier<String> newName,
                      FaultPoints faults) {
         this.identity = identity;

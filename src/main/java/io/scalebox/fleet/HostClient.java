@@ -17,16 +17,19 @@ public final class HostClient {
     public record Reply(int status, String body, Map<String, String> headers) {
     }
 
-    private final HttpClient http;
+    private HttpClient http;
     private final String token;
 
     public HostClient(String token) {
         this.token = token;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(3))
-                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    public HttpClient http() {
+    /** Made at the first relay (loading java.net.http never delays the start). */
+    public synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(3))
+                    .followRedirects(HttpClient.Redirect.NEVER).build();
+        }
         return http;
     }
 
@@ -45,7 +48,7 @@ public final class HostClient {
         }
         headers.forEach(b::header);
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http().send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.body(), Map.of());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -219,10 +219,11 @@ public final class Membership {
             onJoin.run();
         } catch (EtcdException e) {
             answered(!e.unavailable());
-            problem = "cannot reach etcd: " + e.getMessage();
-            if (before != State.DETACHED || nextJoin == 0) {
-                LOG.warn("fleet: cannot join: {}", e.getMessage());
+            String why = "cannot reach etcd: " + e.getMessage();
+            if (!why.equals(problem)) {
+                LOG.warn("fleet: cannot join: {}", e.getMessage()); // once per cause, not at every try
             }
+            problem = why;
             state = before == State.JOINING ? State.JOINING : State.DETACHED;
             nextJoin = now + 2_000_000_000L;
         } catch (IOException e) {
