@@ -233,17 +233,15 @@ public final class Daemon {
         phases.mark("housekeeping");
         List<Route> routes = new ArrayList<>();
         HostStats hostStats = new HostStats(PROC);
-        // Fleet mode: its routes come first, so its GET/POST /vms and GET /templates answer those paths.
-        VmResource[] vmViews = new VmResource[1];
         TemplateResource templateResource = new TemplateResource(config, templates, manager, events);
-        FleetParts fleetParts = config.fleet().enabled() && hostSetup
-                ? FleetParts.create(config, manager, hostStats, () -> vmViews[0], () -> templateResource) : null;
+        FleetParts fleetParts = config.fleet().enabled() && hostSetup ? FleetParts.create(config, manager, hostStats)
+                : null;
         fleet = fleetParts == null ? null : fleetParts.node();
-        VmResource vmResource = fleetParts == null ? new VmResource(config, manager, hostIp)
-                : new VmResource(config, manager, hostIp, fleetParts::hostFields);
-        vmViews[0] = vmResource;
+        VmResource vmResource = new VmResource(config, manager, hostIp, fleetParts == null ? Map::of
+                : fleetParts::hostFields);
         if (fleetParts != null) {
-            routes.addAll(fleetParts.resource(config, manager, vmResource, templateResource).routes());
+            // First: the fleet's GET/POST /vms and GET /templates answer those paths.
+            routes.addAll(fleetParts.routes(config, manager, vmResource, templateResource));
         }
         routes.addAll(new SystemResource(config, Version.current(), hostIp, hostStats, templates,
                 kernels.configured(), manager::count, manager::committedBytes, cloner.mode().key(), kind, caddy,

@@ -34,16 +34,16 @@ final class FleetParts {
 
     private final FleetNode node;
     private final HostClient client;
+    private final Views views;
 
-    private FleetParts(FleetNode node, HostClient client) {
+    private FleetParts(FleetNode node, HostClient client, Views views) {
         this.node = node;
         this.client = client;
+        this.views = views;
     }
 
     /** Reads the host id and the TLS files (a bad file stops the start, as a bad configuration does). */
-    static FleetParts create(Config config, VmManager manager, HostStats stats,
-                             java.util.function.Supplier<VmResource> views,
-                             java.util.function.Supplier<TemplateResource> templates) throws IOException {
+    static FleetParts create(Config config, VmManager manager, HostStats stats) throws IOException {
         HostIdentity identity = HostIdentity.load(config.dataDir());
         // Read here, parsed at the first etcd call (after /health answers): a missing file stops the start.
         for (java.nio.file.Path f : java.util.stream.Stream.of(config.fleet().ca(), config.fleet().cert(),
@@ -59,10 +59,13 @@ final class FleetParts {
                     + "records; use https endpoints with FLEET_ETCD_CA, FLEET_ETCD_CERT and FLEET_ETCD_KEY");
         }
         HostClient client = new HostClient(config.apiToken());
+        Views views = new Views();
         LocalVms local = new LocalVms() {
             @Override
             public List<Entry> list() {
-                return manager.list().stream().map(vm -> new Entry(vm.id(), vm.name(), view(views.get(), vm))).toList();
+                VmResource vms = views.vms;
+                return vms == null ? List.of() : manager.list().stream()
+                        .map(vm -> new Entry(vm.id(), vm.name(), view(vms, vm))).toList();
             }
 
             @Override
@@ -72,9 +75,15 @@ final class FleetParts {
         };
         Names names = new Names();
         FleetNode node = new FleetNode(config.fleet(), identity, tls, hostName(config, identity.id()), Version.current(),
-                () -> load(config, manager, stats, templates.get()), local, client,
+                () -> load(config, manager, stats, views.templates), local, client,
                 () -> names.newName(manager::nameExists), FaultPoints.fromEnvironment());
-        return new FleetParts(node, client);
+        return new FleetParts(node, client, views);
+    }
+
+    /** The renderings of VMs and templates, made after these parts (they need the host fields). */
+    private static final class Views {
+        private volatile VmResource vms;
+        private volatile TemplateResource templates;
     }
 
     FleetNode node() {
@@ -92,8 +101,11 @@ final class FleetParts {
         }, client);
     }
 
-    FleetResource resource(Config config, VmManager manager, VmResource vms, TemplateResource templates) {
-        return new FleetResource(config, node, manager, vms, templates);
+    /** The fleet's routes; the VMs and templates are published as these resources render them. */
+    List<io.scalebox.api.Route> routes(Config config, VmManager manager, VmResource vms, TemplateResource templates) {
+        views.vms = vms;
+        views.templates = templates;
+        return new FleetResource(config, node, manager, vms, templates).routes();
     }
 
     /** "host" and "host_status" of this host's VMs. */
@@ -111,6 +123,9 @@ final class FleetParts {
     /** The alive record's changing part, rounded so that small moves do not make writes. */
     private static JsonObject load(Config config, VmManager manager, HostStats stats, TemplateResource templates) {
         JsonObject o = new JsonObject();
+        if (templates == null) {
+            return o;
+        }
         int vcpus = 0;
         long mem = 0;
         List<Vm> vms = manager.list();
