@@ -183,12 +183,16 @@ public final class FleetResource {
 
     private List<Object> hosts() {
         List<Object> out = new ArrayList<>();
+        boolean fresh = fleet.hosts().fresh();
         for (FleetHost h : fleet.hosts().all()) {
             JsonObject o = new JsonObject();
             o.addProperty("id", h.id());
             o.addProperty("name", h.name());
             o.addProperty("url", h.url());
-            o.addProperty("status", h.status().key());
+            // A host that cannot read etcd knows its own state, not the others'.
+            boolean self = h.id().equals(fleet.hostId());
+            o.addProperty("status", self && !fleet.membership().attached() ? fleet.membership().state().key()
+                    : !self && !fresh ? "unknown" : h.status().key());
             o.addProperty("version", h.version());
             o.addProperty("this_host", h.id().equals(fleet.hostId()));
             o.addProperty("joined_at", Json.time(Instant.ofEpochMilli(h.joinedAtMillis())));
