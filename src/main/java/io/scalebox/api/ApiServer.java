@@ -168,18 +168,12 @@ public final class ApiServer implements HttpHandler {
         if (relay.takes(exchange, match)) {
             // Answered by the VM's owner (or for it): counted when it ends, like a stream.
             track(exchange);
-            exchange.addExchangeCompleteListener((ex, next) -> {
-                done(method, path, route, ex.getStatusCode(), started);
-                next.proceed();
-            });
+            countWhenDone(exchange, method, path, route, started);
             return;
         }
         if (match.route().stream().isPresent()) {
             // Counted when it ends: a stream's duration is how long the client followed it.
-            exchange.addExchangeCompleteListener((ex, next) -> {
-                done(method, path, route, ex.getStatusCode(), started);
-                next.proceed();
-            });
+            countWhenDone(exchange, method, path, route, started);
             try {
                 match.route().stream().get().handleRequest(exchange);
             } catch (Exception e) {
@@ -210,6 +204,14 @@ public final class ApiServer implements HttpHandler {
                         ? tooLarge(max)
                         : ApiException.badRequest("invalid_body", "Could not read request body: " + e.getMessage()), method, path,
                         route, started));
+    }
+
+    /** Counts the request once its answer has ended (streams and relayed requests). */
+    private void countWhenDone(HttpServerExchange exchange, String method, String path, String route, long started) {
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            done(method, path, route, ex.getStatusCode(), started);
+            next.proceed();
+        });
     }
 
     /** Runs the handler on a worker (counted: a stop waits for it), or on a thread of its own when it is slow. */

@@ -56,7 +56,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -199,23 +198,23 @@ public final class Daemon {
             }
             // Housekeeping: someone may flush the ruleset (a firewall reload, nft flush ruleset), put
             // ours back; guests may flood their consoles, cut the logs down.
-            guard = scheduler("housekeeping");
+            guard = Background.scheduler("housekeeping");
             guard.scheduleWithFixedDelay(manager::repairFirewall, FIREWALL_CHECK.toSeconds(),
                     FIREWALL_CHECK.toSeconds(), TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager::capConsoleLogs, 1, 1, TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(manager.templates()::noticeBaseBuild, 5, 5, TimeUnit.SECONDS);
             guard.scheduleWithFixedDelay(forwarders::check, 5, 5, TimeUnit.SECONDS);
             // A VM whose hypervisor exits on its own is marked stopped (vm.crashed) within a second or two.
-            crashWatch = scheduler("crash-watch");
+            crashWatch = Background.scheduler("crash-watch");
             crashWatch.scheduleWithFixedDelay(manager::reapExited, 1, 1, TimeUnit.SECONDS);
             // The guests' agents (each probe bounded by its own deadline) and the background commands.
-            agentWatch = scheduler("agent-watch");
+            agentWatch = Background.scheduler("agent-watch");
             agentWatch.scheduleWithFixedDelay(manager.agents()::watch, 0, 1, TimeUnit.SECONDS);
             execs.load(manager.list().stream().map(io.scalebox.vm.Vm::id).toList());
             agentWatch.scheduleWithFixedDelay(execs::watch, 1, 1, TimeUnit.SECONDS);
             // WARM_TEMPLATES: built after the start (never before /health answers), rebuilt when stale.
             if (!config.warmTemplates().isEmpty()) {
-                warmKeeper = scheduler("warm-keeper");
+                warmKeeper = Background.scheduler("warm-keeper");
                 warmKeeper.scheduleWithFixedDelay(manager.templates()::keepWarm, 5, 60, TimeUnit.SECONDS);
             }
         }
@@ -268,15 +267,6 @@ public final class Daemon {
             throw new IOException("listening on " + config.apiBind() + ":" + port + " failed: "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
-    }
-
-    /** One daemon thread of that name for periodic work (it never keeps the JVM alive). */
-    private static ScheduledExecutorService scheduler(String name) {
-        return Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** Where Caddy, on this machine, reaches the API (API_DOMAIN, the on-demand "ask" hook). */

@@ -2,9 +2,9 @@ package io.scalebox.fleet;
 
 import com.google.gson.JsonObject;
 import io.scalebox.config.Fleet;
+import io.scalebox.host.Background;
 import io.scalebox.vm.FaultPoints;
 import java.util.Random;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -61,9 +61,9 @@ public final class FleetNode {
 
     /** Starts the lease and sync threads (after the API answers). */
     public synchronized void start() {
-        leaseThread = thread("fleet-lease");
+        leaseThread = Background.scheduler("fleet-lease");
         leaseThread.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
-        syncThread = thread("fleet-sync");
+        syncThread = Background.scheduler("fleet-sync");
         syncThread.scheduleWithFixedDelay(this::sync, 0, 1, TimeUnit.SECONDS);
     }
 
@@ -224,13 +224,5 @@ public final class FleetNode {
     private FleetHost known(String host) throws FleetException {
         return hosts.get(host).orElseThrow(() -> new FleetException(404, "host_not_found", "No host " + host
                 + " in the fleet"));
-    }
-
-    private static ScheduledExecutorService thread(String name) {
-        return Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
     }
 }

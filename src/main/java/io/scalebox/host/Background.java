@@ -25,6 +25,15 @@ public final class Background<T, E extends Exception> {
     private Background() {
     }
 
+    /** One daemon thread of that name for periodic work (it never keeps the JVM alive). */
+    public static java.util.concurrent.ScheduledExecutorService scheduler(String name) {
+        return java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
     public static <T, E extends Exception> Background<T, E> start(String name, Step<T, E> step) {
         Background<T, E> b = new Background<>();
         Thread t = new Thread(() -> {
