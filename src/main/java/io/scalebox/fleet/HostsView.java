@@ -18,7 +18,10 @@ public final class HostsView {
     private final Etcd etcd;
     private final Keys keys;
     private volatile List<FleetHost> hosts = List.of();
-    private volatile boolean fresh;
+    /** When the last read succeeded (monotonic nanos); 0: never. */
+    private volatile long readAt;
+    /** A view older than a lease says nothing of who is alive now. */
+    private static final long FRESH_NANOS = Membership.TTL_SECONDS * 1_000_000_000L;
 
     HostsView(Etcd etcd, Keys keys) {
         this.etcd = etcd;
@@ -34,30 +37,29 @@ public final class HostsView {
                 .or(() -> hosts.stream().filter(h -> h.name().equals(idOrName)).findFirst());
     }
 
-    /** Whether the last read succeeded. */
+    /**
+     * Whether the view was read within a lease time: derived from the last success, so a host
+     * whose etcd calls hang (each waits its timeout) does not count as fresh meanwhile.
+     */
     public boolean fresh() {
-        return fresh;
+        long at = readAt;
+        return at != 0 && System.nanoTime() - at < FRESH_NANOS;
     }
 
     void refresh() throws EtcdException {
-        try {
-            Map<String, JsonObject> members = objects(keys.members());
-            Map<String, JsonObject> alive = objects(keys.alive());
-            Set<String> drained = new HashSet<>(objects(keys.drains()).keySet());
-            Set<String> removed = new HashSet<>(objects(keys.removals()).keySet());
-            Set<String> ids = new HashSet<>(members.keySet());
-            ids.addAll(alive.keySet());
-            List<FleetHost> out = new ArrayList<>();
-            for (String id : ids) {
-                out.add(FleetHost.of(id, members.get(id), alive.get(id), drained.contains(id), removed.contains(id)));
-            }
-            out.sort(Comparator.comparing(FleetHost::name).thenComparing(FleetHost::id));
-            hosts = List.copyOf(out);
-            fresh = true;
-        } catch (EtcdException e) {
-            fresh = false;
-            throw e;
+        Map<String, JsonObject> members = objects(keys.members());
+        Map<String, JsonObject> alive = objects(keys.alive());
+        Set<String> drained = new HashSet<>(objects(keys.drains()).keySet());
+        Set<String> removed = new HashSet<>(objects(keys.removals()).keySet());
+        Set<String> ids = new HashSet<>(members.keySet());
+        ids.addAll(alive.keySet());
+        List<FleetHost> out = new ArrayList<>();
+        for (String id : ids) {
+            out.add(FleetHost.of(id, members.get(id), alive.get(id), drained.contains(id), removed.contains(id)));
         }
+        out.sort(Comparator.comparing(FleetHost::name).thenComparing(FleetHost::id));
+        hosts = List.copyOf(out);
+        readAt = System.nanoTime();
     }
 
     private Map<String, JsonObject> objects(String prefix) throws EtcdException {
